@@ -1,0 +1,327 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False
+"""Mini-batch SGD kernel for linear models on dense data.
+
+What it computes: for each batch of a given sample order, the scores z = X_b W^T + b of a
+model with K outputs, the loss derivatives dL/dz, the batch gradient
+
+    G = (1 / rows) * sum_i  sample_weight_i * dL/dz_i  x_i^T
+
+(rows = the batch's row count, so batch_size = 1 is scikit-learn's per-sample rule), and the
+plain SGD update with an L2 scale, the cumulative L1 truncation of Tsuruoka et al. (2009), and
+the ASGD running average (Polyak and Juditsky 1992). Many batches run per call, without the GIL.
+
+Threading: the rows of a batch are cut into chunks whose partial gradients are computed in
+parallel (OpenMP) and summed in chunk order; the update is parallel over parameters.
+
+Determinism: the number of chunks depends on the batch's row count alone, never on the
+thread count, so results are bit-identical for any `n_threads`.
+"""
+from cython.parallel cimport prange
+from libc.math cimport pow, fabs, isfinite
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset, memcpy
+from cython cimport floating
+
+from _common cimport Settings, learning_rate_at, sample_loss
+
+cdef extern from "fastsgd_core.h" nogil:
+    int FSGD_OPENMP
+    int omp_get_max_threads()
+    double fsgd_dot_d(const double* x, const double* w, Py_ssize_t n)
+    double fsgd_dot_f(const float* x, const float* w, Py_ssize_t n)
+    void fsgd_axpy_d(double a, const double* x, double* g, Py_ssize_t n)
+    void fsgd_axpy_f(double a, const float* x, double* g, Py_ssize_t n)
+    double fsgd_scale_axpy_d(double s, double a, const double* x, double* w, Py_ssize_t n)
+    double fsgd_scale_axpy_f(double s, double a, const float* x, float* w, Py_ssize_t n)
+    void fsgd_prefetch(const void* p, Py_ssize_t nbytes)
+
+# Status codes returned in result[0]; fastsgd/trainer.py turns them into exceptions.
+cpdef enum Status:
+    OK = 0
+    NONFINITE = 1
+    NO_MEMORY = 2
+
+cdef enum:
+    CHUNK_ROWS = 16          # rows per partial gradient (the unit of parallel work)
+    MAX_CHUNKS = 64          # caps scratch memory at MAX_CHUNKS partial gradients
+    UPDATE_BLOCK = 1024      # parameters per parallel update task
+    MIN_PARALLEL_WORK = 32768  # rows * parameters below which one thread is faster
+
+
+def openmp_enabled():
+    """True when the kernels were compiled with OpenMP."""
+    return bool(FSGD_OPENMP)
+
+
+def openmp_max_threads():
+    """OpenMP's default thread count (1 without OpenMP)."""
+    return omp_get_max_threads()
+
+
+cdef inline Py_ssize_t chunks_for(Py_ssize_t rows) noexcept nogil:
+    cdef Py_ssize_t c = (rows + CHUNK_ROWS - 1) // CHUNK_ROWS
+    return c if c < MAX_CHUNKS else MAX_CHUNKS
+
+
+cdef inline double row_dot(const floating* x, const floating* w, Py_ssize_t n) noexcept nogil:
+    if floating is double:
+        return fsgd_dot_d(x, w, n)
+    else:
+        return fsgd_dot_f(x, w, n)
+
+
+cdef inline bint row_scores(const floating* x, const floating* coef, const floating* intercept,
+                            Py_ssize_t n_out, Py_ssize_t n_features, double* z) noexcept nogil:
+    """z = W x + b; False if a score is not finite."""
+    cdef Py_ssize_t k
+    cdef bint finite = True
+    for k in range(n_out):
+        z[k] = row_dot(x, coef + k * n_features, n_features) + intercept[k]
+        finite = finite and isfinite(z[k])
+    return finite
+
+
+cdef void chunk_gradient(const floating* X, const double* y, const double* sw,
+                         const Py_ssize_t* rows, Py_ssize_t n_rows,
+                         const floating* coef, const floating* intercept,
+                         Py_ssize_t n_out, Py_ssize_t n_features, const Settings* st,
+                         double* grad,          # OUT (n_out, n_features) sum of w_i dz_i x_i
+                         double* grad_b,        # OUT (n_out,)
+                         double* z,             # scratch (n_out,)
+                         double* sums           # OUT [sum w*loss, sum w, any non-finite]
+                         ) noexcept nogil:
+    """Fused pass over a chunk of rows: scores, loss derivatives and the partial gradient,
+    reading each row once while it is in L1."""
+    cdef Py_ssize_t r, i, k
+    cdef const floating* x
+    cdef double wi, c
+    memset(grad, 0, n_out * n_features * sizeof(double))
+    memset(grad_b, 0, n_out * sizeof(double))
+    sums[0] = 0.0
+    sums[1] = 0.0
+    sums[2] = 0.0
+    for r in range(n_rows):
+        i = rows[r]
+        x = X + i * n_features
+        if r + 1 < n_rows:
+            fsgd_prefetch(X + rows[r + 1] * n_features, n_features * sizeof(floating))
+        if not row_scores(x, coef, intercept, n_out, n_features, z):
+            sums[2] = 1.0
+            return
+        wi = sw[i]
+        sums[0] += wi * sample_loss(st, z, y[i], n_out)
+        sums[1] += wi
+        for k in range(n_out):
+            c = wi * z[k]
+            if c != 0.0:
+                if floating is double:
+                    fsgd_axpy_d(c, x, grad + k * n_features, n_features)
+                else:
+                    fsgd_axpy_f(c, x, grad + k * n_features, n_features)
+                grad_b[k] += c
+
+
+cdef void update_block(floating* w, floating* avg, double* q,
+                       const double* partial, Py_ssize_t n_chunks, Py_ssize_t n_params,
+                       Py_ssize_t p0, Py_ssize_t p1, double inv_rows, double eta, double scale,
+                       double avg_weight, double u, const Settings* st,
+                       double* norms            # OUT [sum w^2, sum |w|] of the new weights
+                       ) noexcept nogil:
+    """Reduce the chunk gradients for parameters [p0, p1) in chunk order and apply
+    w <- scale * w - eta * g, the ASGD average and the cumulative L1 truncation."""
+    cdef double g[UPDATE_BLOCK]
+    cdef Py_ssize_t c, j, n = p1 - p0
+    cdef double v, before, sq = 0.0, ab = 0.0
+    memcpy(g, partial + p0, n * sizeof(double))
+    for c in range(1, n_chunks):
+        for j in range(n):
+            g[j] += partial[c * n_params + p0 + j]
+    for j in range(n):
+        v = scale * w[p0 + j] - eta * inv_rows * g[j]
+        if avg_weight > 0.0:
+            avg[p0 + j] += (v - avg[p0 + j]) * avg_weight
+        if st.l1_strength > 0.0:
+            # clip towards zero by the L1 budget not yet applied to this weight
+            before = v
+            if v > 0.0:
+                v = v - (u + q[p0 + j])
+                if v < 0.0:
+                    v = 0.0
+            elif v < 0.0:
+                v = v + (u - q[p0 + j])
+                if v > 0.0:
+                    v = 0.0
+            q[p0 + j] += v - before
+        w[p0 + j] = <floating> v
+        sq += v * v
+        ab += fabs(v)
+    norms[0] = sq
+    norms[1] = ab
+
+
+cdef inline double penalty_value(const Settings* st, double sq, double ab) noexcept nogil:
+    """The penalty in the reported objective: alpha (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1)."""
+    return 0.5 * st.l2_strength * sq + st.l1_strength * ab
+
+
+def train_dense_block(
+    const floating[:, ::1] X,           # IN  (n_samples, n_features), C-contiguous
+    const double[::1] y,                # IN  target, +-1 label or class index
+    const double[::1] sample_weight,    # IN  (n_samples,)
+    const Py_ssize_t[::1] order,        # IN  this epoch's sample order
+    Py_ssize_t first_batch,             # IN  first batch of the epoch to run
+    Py_ssize_t n_batches,               # IN  batches to run in this call
+    floating[:, ::1] coef,              # IN/OUT (n_outputs, n_features)
+    floating[::1] intercept,            # IN/OUT (n_outputs,)
+    floating[:, ::1] avg_coef,          # IN/OUT ASGD averages, same shapes (unused if off)
+    floating[::1] avg_intercept,        # IN/OUT
+    double[:, ::1] l1_applied,          # IN/OUT L1 penalty applied per weight (q), if L1
+    double[::1] counters,               # IN/OUT [t (schedule clock, updates + 1),
+                                        #   u (L1 budget), updates run, samples seen]
+    dict settings,
+    double[::1] result,                 # OUT [status, batches done, sum w*loss,
+                                        #      sum w*(loss + penalty), sum w]
+):
+    """Run `n_batches` consecutive batches of one epoch. Batch b holds the samples
+    order[b * batch_size : (b + 1) * batch_size]."""
+    cdef Settings st = settings
+    cdef Py_ssize_t n_features = X.shape[1], n_out = coef.shape[0]
+    cdef Py_ssize_t n_params = n_out * n_features, n_order = order.shape[0]
+    cdef Py_ssize_t max_rows = min(st.batch_size, n_order)
+    cdef Py_ssize_t max_chunks = chunks_for(max_rows)
+    cdef Py_ssize_t n_ublocks = (n_params + UPDATE_BLOCK - 1) // UPDATE_BLOCK
+    cdef Py_ssize_t b, c, k, j, start, rows, n_chunks, blk, i, done = 0
+    cdef double t = counters[0], u = counters[1]
+    cdef double eta, scale, inv_rows, avg_weight, step, gb, loss_b, weight_b, sq, ab
+    cdef double loss_sum = 0.0, objective_sum = 0.0, weight_sum = 0.0
+    cdef bint parallel, finite, use_l1 = st.l1_strength > 0.0
+    cdef bint use_avg = st.average_start > 0.0
+    cdef bint fast_single = max_rows == 1 and not use_l1 and not use_avg
+    cdef int status = OK
+    cdef floating* w = &coef[0, 0]
+    cdef floating* avg = &avg_coef[0, 0] if use_avg else NULL
+    cdef double* q = &l1_applied[0, 0] if use_l1 else NULL
+    cdef double* partial = NULL
+    cdef double* partial_b = NULL
+    cdef double* z = NULL
+    cdef double* sums = NULL
+    cdef double* norms = NULL
+    cdef const Py_ssize_t* rowp
+
+    partial = <double*> malloc(max_chunks * n_params * sizeof(double))
+    partial_b = <double*> malloc(max_chunks * n_out * sizeof(double))
+    z = <double*> malloc(max_chunks * n_out * sizeof(double))
+    sums = <double*> malloc(max_chunks * 3 * sizeof(double))
+    norms = <double*> malloc(n_ublocks * 2 * sizeof(double))
+    if not (partial and partial_b and z and sums and norms):
+        free(partial); free(partial_b); free(z); free(sums); free(norms)
+        result[0] = <int> NO_MEMORY
+        result[1] = 0
+        return
+
+    with nogil:
+        # the penalty of the current weights, kept up to date by every update
+        sq = 0.0
+        ab = 0.0
+        for j in range(n_params):
+            sq += <double> w[j] * w[j]
+            ab += fabs(w[j])
+        for b in range(first_batch, first_batch + n_batches):
+            start = b * st.batch_size
+            rows = min(st.batch_size, n_order - start)
+            rowp = &order[start]
+            eta = learning_rate_at(&st, t)
+            scale = 1.0 - eta * st.l2_strength
+            if scale < 0.0:  # never flip signs when eta * alpha is too large
+                scale = 0.0
+            inv_rows = 1.0 / rows
+            avg_weight = 1.0 / (t - st.average_start + 1.0) if (
+                use_avg and t >= st.average_start) else 0.0
+            loss_b = penalty_value(&st, sq, ab)
+
+            if fast_single and rows == 1:
+                # one sample, one pass: scores, derivative, w <- scale * w - eta * g
+                i = rowp[0]
+                if not row_scores(&X[i, 0], w, &intercept[0], n_out, n_features, z):
+                    status = NONFINITE
+                    break
+                weight_b = sample_weight[i]
+                loss_sum += weight_b * sample_loss(&st, z, y[i], n_out)
+                objective_sum += weight_b * loss_b
+                sq = 0.0
+                for k in range(n_out):
+                    step = -eta * weight_b * z[k]
+                    if floating is double:
+                        sq += fsgd_scale_axpy_d(scale, step, &X[i, 0], w + k * n_features,
+                                                n_features)
+                    else:
+                        sq += fsgd_scale_axpy_f(scale, step, &X[i, 0], w + k * n_features,
+                                                n_features)
+                    if st.fit_intercept:
+                        intercept[k] = <floating> (intercept[k] + step * st.intercept_decay)
+                ab = 0.0
+                if st.l1_strength > 0.0:
+                    for j in range(n_params):
+                        ab += fabs(w[j])
+                weight_sum += weight_b
+            else:
+                n_chunks = chunks_for(rows)
+                parallel = st.n_threads > 1 and rows * n_params >= MIN_PARALLEL_WORK
+                for c in prange(n_chunks, num_threads=st.n_threads, use_threads_if=parallel,
+                                schedule='static'):
+                    chunk_gradient(&X[0, 0], &y[0], &sample_weight[0],
+                                   rowp + c * rows // n_chunks,
+                                   (c + 1) * rows // n_chunks - c * rows // n_chunks,
+                                   w, &intercept[0], n_out, n_features, &st,
+                                   partial + c * n_params, partial_b + c * n_out,
+                                   z + c * n_out, sums + 3 * c)
+                finite = True
+                weight_b = 0.0
+                for c in range(n_chunks):
+                    finite = finite and sums[3 * c + 2] == 0.0
+                    loss_sum += sums[3 * c]
+                    weight_b += sums[3 * c + 1]
+                if not finite:
+                    status = NONFINITE
+                    break
+                objective_sum += weight_b * loss_b
+                weight_sum += weight_b
+                if use_l1:
+                    u += st.l1_strength * eta
+                for blk in prange(n_ublocks, num_threads=st.n_threads,
+                                  use_threads_if=parallel, schedule='static'):
+                    update_block(w, avg, q, partial, n_chunks, n_params,
+                                 blk * UPDATE_BLOCK, min((blk + 1) * UPDATE_BLOCK, n_params),
+                                 inv_rows, eta, scale, avg_weight, u, &st, norms + 2 * blk)
+                sq = 0.0
+                ab = 0.0
+                for blk in range(n_ublocks):
+                    sq += norms[2 * blk]
+                    ab += norms[2 * blk + 1]
+                if st.fit_intercept:
+                    for k in range(n_out):
+                        gb = 0.0
+                        for c in range(n_chunks):
+                            gb += partial_b[c * n_out + k]
+                        intercept[k] = <floating> (
+                            intercept[k] - eta * inv_rows * gb * st.intercept_decay)
+            if use_avg and avg_weight > 0.0:
+                for k in range(n_out):
+                    avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
+            t += 1.0
+            done += 1
+            counters[2] += 1.0
+            counters[3] += rows
+            if not isfinite(sq) or not isfinite(intercept[0]):
+                status = NONFINITE
+                break
+
+    free(partial); free(partial_b); free(z); free(sums); free(norms)
+    counters[0] = t
+    counters[1] = u
+    result[0] = status
+    result[1] = done
+    result[2] = loss_sum
+    result[3] = loss_sum + objective_sum
+    result[4] = weight_sum
