@@ -415,14 +415,14 @@ class LinearTrainer:
 
     def _raise_kernel_error(self, status, batch):
         epoch, it = self.n_epochs_, self.n_updates_
-        if status == _linear.NONFINITE:
+        if status == _linear.Status.NONFINITE:
             raise DivergenceError(
                 f"Training diverged in epoch {epoch}, iteration {batch + 1} of that epoch "
                 f"(update {it + 1}): the scores or weights became NaN or infinite. Scale the "
                 f"features (e.g. sklearn.preprocessing.StandardScaler) or lower the learning "
                 f"rate (eta0={self.eta0!r}, learning_rate={self.learning_rate!r}). The model "
                 f"keeps its last finite weights, from update {it}.")
-        if status == _linear.NO_MEMORY:
+        if status == _linear.Status.NO_MEMORY:
             raise MemoryError("fastsgd could not allocate the kernel's scratch buffers; "
                               "try a smaller batch_size.")
         raise RuntimeError(f"fastsgd kernel returned unknown status {status}.")

@@ -23,6 +23,8 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy
 from cython cimport floating
 
+import numpy as np
+
 from _common cimport Settings, learning_rate_at, sample_loss
 
 cdef extern from "fastsgd_core.h" nogil:
@@ -57,6 +59,29 @@ def openmp_enabled():
 def openmp_max_threads():
     """OpenMP's default thread count (1 without OpenMP)."""
     return omp_get_max_threads()
+
+
+def sample_loss_values(int loss, int mode, const double[:, ::1] scores, const double[::1] y,
+                       double epsilon=0.1):
+    """Per-sample loss and dL/dz as the kernels compute them (for tests and tools).
+
+    mode: 0 single output, 1 one-vs-rest columns, 2 multinomial. Returns (loss (n,), dz (n, K)).
+    """
+    cdef Settings st
+    cdef Py_ssize_t i, k, n = scores.shape[0], n_out = scores.shape[1]
+    memset(&st, 0, sizeof(Settings))
+    st.loss = loss
+    st.ovr = mode == 1
+    st.multinomial = mode == 2
+    st.epsilon = epsilon
+    out = np.empty(n)
+    dz = np.array(scores, dtype=np.float64, copy=True)
+    cdef double[::1] out_v = out
+    cdef double[:, ::1] dz_v = dz
+    with nogil:
+        for i in range(n):
+            out_v[i] = sample_loss(&st, &dz_v[i, 0], y[i], n_out)
+    return out, dz
 
 
 cdef inline Py_ssize_t chunks_for(Py_ssize_t rows) noexcept nogil:
