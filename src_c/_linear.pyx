@@ -34,6 +34,10 @@ cdef extern from "fastsgd_core.h" nogil:
     double fsgd_dot_f(const float* x, const float* w, Py_ssize_t n)
     void fsgd_axpy_d(double a, const double* x, double* g, Py_ssize_t n)
     void fsgd_axpy_f(double a, const float* x, double* g, Py_ssize_t n)
+    void fsgd_dot4_d(const double* x, const double* w, Py_ssize_t ld, Py_ssize_t n, double* out)
+    void fsgd_dot4_f(const float* x, const float* w, Py_ssize_t ld, Py_ssize_t n, double* out)
+    void fsgd_axpy4_d(const double* c, const double* x, double* g, Py_ssize_t ld, Py_ssize_t n)
+    void fsgd_axpy4_f(const double* c, const float* x, double* g, Py_ssize_t ld, Py_ssize_t n)
     double fsgd_scale_axpy_d(double s, double a, const double* x, double* w, Py_ssize_t n)
     double fsgd_scale_axpy_f(double s, double a, const float* x, float* w, Py_ssize_t n)
     void fsgd_prefetch(const void* p, Py_ssize_t nbytes)
@@ -98,13 +102,41 @@ cdef inline double row_dot(const floating* x, const floating* w, Py_ssize_t n) n
 
 cdef inline bint row_scores(const floating* x, const floating* coef, const floating* intercept,
                             Py_ssize_t n_out, Py_ssize_t n_features, double* z) noexcept nogil:
-    """z = W x + b; False if a score is not finite."""
-    cdef Py_ssize_t k
+    """z = W x + b, four outputs per pass over x; False if a score is not finite."""
+    cdef Py_ssize_t k = 0
     cdef bint finite = True
+    while k + 4 <= n_out:
+        if floating is double:
+            fsgd_dot4_d(x, coef + k * n_features, n_features, n_features, z + k)
+        else:
+            fsgd_dot4_f(x, coef + k * n_features, n_features, n_features, z + k)
+        k += 4
+    while k < n_out:
+        z[k] = row_dot(x, coef + k * n_features, n_features)
+        k += 1
     for k in range(n_out):
-        z[k] = row_dot(x, coef + k * n_features, n_features) + intercept[k]
+        z[k] += intercept[k]
         finite = finite and isfinite(z[k])
     return finite
+
+
+cdef inline void row_gradient(const floating* x, const double* c, Py_ssize_t n_out,
+                              Py_ssize_t n_features, double* grad) noexcept nogil:
+    """grad[k] += c[k] * x for every output k, four outputs per pass over x."""
+    cdef Py_ssize_t k = 0
+    while k + 4 <= n_out:
+        if floating is double:
+            fsgd_axpy4_d(c + k, x, grad + k * n_features, n_features, n_features)
+        else:
+            fsgd_axpy4_f(c + k, x, grad + k * n_features, n_features, n_features)
+        k += 4
+    while k < n_out:
+        if c[k] != 0.0:
+            if floating is double:
+                fsgd_axpy_d(c[k], x, grad + k * n_features, n_features)
+            else:
+                fsgd_axpy_f(c[k], x, grad + k * n_features, n_features)
+        k += 1
 
 
 cdef void chunk_gradient(const floating* X, const double* y, const double* sw,
@@ -120,7 +152,7 @@ cdef void chunk_gradient(const floating* X, const double* y, const double* sw,
     reading each row once while it is in L1."""
     cdef Py_ssize_t r, i, k
     cdef const floating* x
-    cdef double wi, c
+    cdef double wi
     memset(grad, 0, n_out * n_features * sizeof(double))
     memset(grad_b, 0, n_out * sizeof(double))
     sums[0] = 0.0
@@ -138,13 +170,9 @@ cdef void chunk_gradient(const floating* X, const double* y, const double* sw,
         sums[0] += wi * sample_loss(st, z, y[i], n_out)
         sums[1] += wi
         for k in range(n_out):
-            c = wi * z[k]
-            if c != 0.0:
-                if floating is double:
-                    fsgd_axpy_d(c, x, grad + k * n_features, n_features)
-                else:
-                    fsgd_axpy_f(c, x, grad + k * n_features, n_features)
-                grad_b[k] += c
+            z[k] *= wi
+            grad_b[k] += z[k]
+        row_gradient(x, z, n_out, n_features, grad)
 
 
 cdef void update_block(floating* w, floating* avg, double* q,

@@ -53,6 +53,54 @@ FSGD_CLONES static void fsgd_axpy_f(double a, const float *x, double *g, ptrdiff
     for (ptrdiff_t i = 0; i < n; i++) g[i] += a * (double)x[i];
 }
 
+/* out[r] = sum_i x[i] * w[r * ld + i] for 4 rows r of W: x is loaded once for 4 independent
+ * sums (1.5x faster than 4 dots here at d = 784). */
+#define FSGD_DOT4_BODY(T)                                                                 \
+    const T *w0 = w, *w1 = w + ld, *w2 = w + 2 * ld, *w3 = w + 3 * ld;                    \
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                        \
+    _Pragma("omp simd reduction(+ : s0, s1, s2, s3)")                                     \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                   \
+        double xi = x[i];                                                                 \
+        s0 += xi * w0[i];                                                                 \
+        s1 += xi * w1[i];                                                                 \
+        s2 += xi * w2[i];                                                                 \
+        s3 += xi * w3[i];                                                                 \
+    }                                                                                     \
+    out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+
+FSGD_CLONES static void fsgd_dot4_d(const double *x, const double *w, ptrdiff_t ld,
+                                    ptrdiff_t n, double *out) {
+    FSGD_DOT4_BODY(double)
+}
+
+FSGD_CLONES static void fsgd_dot4_f(const float *x, const float *w, ptrdiff_t ld,
+                                    ptrdiff_t n, double *out) {
+    FSGD_DOT4_BODY(float)
+}
+
+/* g[r * ld + i] += c[r] * x[i] for 4 rows r of the gradient, x loaded once. */
+#define FSGD_AXPY4_BODY                                                                   \
+    double *g0 = g, *g1 = g + ld, *g2 = g + 2 * ld, *g3 = g + 3 * ld;                     \
+    double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];                                    \
+    _Pragma("omp simd")                                                                   \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                   \
+        double xi = x[i];                                                                 \
+        g0[i] += c0 * xi;                                                                 \
+        g1[i] += c1 * xi;                                                                 \
+        g2[i] += c2 * xi;                                                                 \
+        g3[i] += c3 * xi;                                                                 \
+    }
+
+FSGD_CLONES static void fsgd_axpy4_d(const double *c, const double *x, double *g,
+                                     ptrdiff_t ld, ptrdiff_t n) {
+    FSGD_AXPY4_BODY
+}
+
+FSGD_CLONES static void fsgd_axpy4_f(const double *c, const float *x, double *g,
+                                     ptrdiff_t ld, ptrdiff_t n) {
+    FSGD_AXPY4_BODY
+}
+
 /* w = s * w + a * x, returns sum(w**2) of the result (the L2 part of the objective). */
 FSGD_CLONES static double fsgd_scale_axpy_d(double s, double a, const double *x, double *w,
                                             ptrdiff_t n) {
