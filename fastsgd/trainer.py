@@ -14,12 +14,14 @@ consistent with the weights):
 - ``n_epochs_``: epochs begun (the last may be partial when ``max_updates`` cuts it);
 - ``t_``: scikit-learn's schedule clock, updates since the last reset + 1.
 """
+import contextlib
 import time
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from . import _linear
 from ._threads import resolve_n_jobs
@@ -35,6 +37,10 @@ PENALTIES = ("l2", "l1", "elasticnet", None)
 # kernel calls are sized to about this many multiply-adds (~10-50 ms): Ctrl-C, progress and
 # the divergence snapshot stay responsive while the per-call cost stays invisible
 BLOCK_WORK = 2e7
+# From this many outputs on, float32 batch gradients go through BLAS GEMM instead of the
+# fused per-row loop. Measured at d = 784 (GEMM / fused samples/s): K = 10 float32 B = 32, 256:
+# 1.13, 1.17; K = 3: 0.71, 0.72; float64 K = 10: 0.92, 0.95. See the README.
+GEMM_MIN_OUTPUTS = 8
 
 
 class DivergenceError(ValueError):
@@ -324,6 +330,8 @@ class LinearTrainer:
             "average_start": self._average_start(),
             "batch_size": batch_size,
             "n_threads": n_threads,
+            "use_gemm": int(self.coef_.shape[0] >= GEMM_MIN_OUTPUTS
+                            and self.coef_.dtype == np.float32),
         }
 
     def learning_rate_at(self, t):
@@ -359,7 +367,11 @@ class LinearTrainer:
         updates_at_start = self.n_updates_
         epochs_this_call = 0
         self.stop_reason_ = None
+        # the kernel's OpenMP threads call BLAS: never nest parallelism
+        blas_limit = (threadpool_limits(limits=1, user_api="blas") if settings["use_gemm"]
+                      else contextlib.nullcontext())
         try:
+            blas_limit.__enter__()
             while True:
                 if max_epochs is not None and epochs_this_call >= max_epochs:
                     self.stop_reason_ = "max_iter"
@@ -405,6 +417,8 @@ class LinearTrainer:
             warnings.warn(f"Training interrupted in epoch {self.n_epochs_} after "
                           f"{self.n_updates_} updates; the model holds the weights of the last "
                           "completed block of iterations.", RuntimeWarning, stacklevel=3)
+        finally:
+            blas_limit.__exit__(None, None, None)
         if validation_score is not None and self.restore_best_weights and self._best:
             self._restore_best()
         if (warn_on_budget and self.stop_reason_ == "max_iter" and self.tol is not None

@@ -25,6 +25,7 @@ cdef struct Settings:
     double average_start     # ASGD starts at update t >= average_start; 0 = off
     Py_ssize_t batch_size
     int n_threads
+    int use_gemm             # batch gradients of many outputs through BLAS GEMM
 
 
 cdef inline double learning_rate_at(const Settings* st, double t) noexcept nogil:

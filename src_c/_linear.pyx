@@ -22,6 +22,7 @@ from libc.math cimport pow, fabs, isfinite
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy
 from cython cimport floating
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from _common cimport Settings, learning_rate_at, sample_loss
 cdef extern from "fastsgd_core.h" nogil:
     int FSGD_OPENMP
     int omp_get_max_threads()
+    int omp_get_thread_num()
     double fsgd_dot_d(const double* x, const double* w, Py_ssize_t n)
     double fsgd_dot_f(const float* x, const float* w, Py_ssize_t n)
     void fsgd_axpy_d(double a, const double* x, double* g, Py_ssize_t n)
@@ -53,6 +55,7 @@ cdef enum:
     MAX_CHUNKS = 64          # caps scratch memory at MAX_CHUNKS partial gradients
     UPDATE_BLOCK = 1024      # parameters per parallel update task
     MIN_PARALLEL_WORK = 32768  # rows * parameters below which one thread is faster
+    GEMM_ROWS = 64           # rows gathered per GEMM: the block stays in L2
 
 
 def openmp_enabled():
@@ -88,8 +91,11 @@ def sample_loss_values(int loss, int mode, const double[:, ::1] scores, const do
     return out, dz
 
 
-cdef inline Py_ssize_t chunks_for(Py_ssize_t rows) noexcept nogil:
-    cdef Py_ssize_t c = (rows + CHUNK_ROWS - 1) // CHUNK_ROWS
+cdef inline Py_ssize_t chunks_for(Py_ssize_t rows, Py_ssize_t n_out) noexcept nogil:
+    """Chunks of a batch: fixed by its row count and the model, never by the thread count.
+    Many outputs take longer chunks, since each chunk's gradient buffer is n_out rows long."""
+    cdef Py_ssize_t chunk_rows = CHUNK_ROWS if n_out == 1 else 4 * CHUNK_ROWS
+    cdef Py_ssize_t c = (rows + chunk_rows - 1) // chunk_rows
     return c if c < MAX_CHUNKS else MAX_CHUNKS
 
 
@@ -175,6 +181,74 @@ cdef void chunk_gradient(const floating* X, const double* y, const double* sw,
         row_gradient(x, z, n_out, n_features, grad)
 
 
+cdef inline void gemm_rowmajor(bint trans_a, bint trans_b, int m, int n, int k,
+                               floating* a, int lda, floating* b, int ldb, floating beta,
+                               floating* c, int ldc) noexcept nogil:
+    """C (m x n) = op(A) op(B) + beta C on row-major arrays, through column-major BLAS
+    (C^T = op(B)^T op(A)^T)."""
+    cdef floating one = 1.0
+    cdef char* ta = "T" if trans_a else "N"
+    cdef char* tb = "T" if trans_b else "N"
+    if floating is double:
+        dgemm(tb, ta, &n, &m, &k, &one, b, &ldb, a, &lda, &beta, c, &ldc)
+    else:
+        sgemm(tb, ta, &n, &m, &k, &one, b, &ldb, a, &lda, &beta, c, &ldc)
+
+
+cdef void chunk_gradient_gemm(const floating* X, const double* y, const double* sw,
+                              const Py_ssize_t* rows, Py_ssize_t n_rows,
+                              const floating* coef, const floating* intercept,
+                              Py_ssize_t n_out, Py_ssize_t n_features, const Settings* st,
+                              double* grad,      # OUT (n_out, n_features)
+                              double* grad_b,    # OUT (n_out,)
+                              double* z,         # scratch (n_out,)
+                              double* sums,      # OUT [sum w*loss, sum w, any non-finite]
+                              floating* xbuf,    # scratch (GEMM_ROWS, n_features)
+                              floating* dbuf,    # scratch (GEMM_ROWS, n_out)
+                              floating* gbuf     # scratch (n_out, n_features), float32 only
+                              ) noexcept nogil:
+    """The same partial gradient as `chunk_gradient`, for many outputs: gather up to
+    GEMM_ROWS rows, Z = X_b W^T and G += D^T X_b by GEMM, the loss row by row between."""
+    cdef Py_ssize_t r0, r, i, k, j, nb
+    cdef floating zero = 0.0
+    cdef double wi
+    memset(grad, 0, n_out * n_features * sizeof(double))
+    memset(grad_b, 0, n_out * sizeof(double))
+    sums[0] = 0.0
+    sums[1] = 0.0
+    sums[2] = 0.0
+    r0 = 0
+    while r0 < n_rows:
+        nb = min(<Py_ssize_t> GEMM_ROWS, n_rows - r0)
+        for r in range(nb):
+            memcpy(xbuf + r * n_features, X + rows[r0 + r] * n_features,
+                   n_features * sizeof(floating))
+        gemm_rowmajor(False, True, nb, n_out, n_features, xbuf, n_features,
+                      <floating*> coef, n_features, zero, dbuf, n_out)
+        for r in range(nb):
+            i = rows[r0 + r]
+            for k in range(n_out):
+                z[k] = dbuf[r * n_out + k] + intercept[k]
+                if not isfinite(z[k]):
+                    sums[2] = 1.0
+                    return
+            wi = sw[i]
+            sums[0] += wi * sample_loss(st, z, y[i], n_out)
+            sums[1] += wi
+            for k in range(n_out):
+                dbuf[r * n_out + k] = <floating> (wi * z[k])
+                grad_b[k] += wi * z[k]
+        if floating is double:
+            gemm_rowmajor(True, False, n_out, n_features, nb, dbuf, n_out, xbuf, n_features,
+                          1.0, grad, n_features)
+        else:
+            gemm_rowmajor(True, False, n_out, n_features, nb, dbuf, n_out, xbuf, n_features,
+                          zero, gbuf, n_features)
+            for j in range(n_out * n_features):
+                grad[j] += gbuf[j]
+        r0 += nb
+
+
 cdef void update_block(floating* w, floating* avg, double* q,
                        const double* partial, Py_ssize_t n_chunks, Py_ssize_t n_params,
                        Py_ssize_t p0, Py_ssize_t p1, double inv_rows, double eta, double scale,
@@ -242,7 +316,7 @@ def train_dense_block(
     cdef Py_ssize_t n_features = X.shape[1], n_out = coef.shape[0]
     cdef Py_ssize_t n_params = n_out * n_features, n_order = order.shape[0]
     cdef Py_ssize_t max_rows = min(st.batch_size, n_order)
-    cdef Py_ssize_t max_chunks = chunks_for(max_rows)
+    cdef Py_ssize_t max_chunks = chunks_for(max_rows, n_out)
     cdef Py_ssize_t n_ublocks = (n_params + UPDATE_BLOCK - 1) // UPDATE_BLOCK
     cdef Py_ssize_t b, c, k, j, start, rows, n_chunks, blk, i, done = 0
     cdef double t = counters[0], u = counters[1]
@@ -261,14 +335,23 @@ def train_dense_block(
     cdef double* sums = NULL
     cdef double* norms = NULL
     cdef const Py_ssize_t* rowp
+    cdef floating* gemm_scratch = NULL
+    cdef Py_ssize_t gemm_stride = 0
+    cdef bint gemm_ok = True
+    cdef int tid
 
     partial = <double*> malloc(max_chunks * n_params * sizeof(double))
     partial_b = <double*> malloc(max_chunks * n_out * sizeof(double))
     z = <double*> malloc(max_chunks * n_out * sizeof(double))
     sums = <double*> malloc(max_chunks * 3 * sizeof(double))
     norms = <double*> malloc(n_ublocks * 2 * sizeof(double))
-    if not (partial and partial_b and z and sums and norms):
-        free(partial); free(partial_b); free(z); free(sums); free(norms)
+    if st.use_gemm and max_rows > 1:
+        # per-thread gather, derivative and (float32) gradient blocks
+        gemm_stride = GEMM_ROWS * (n_features + n_out) + n_params
+        gemm_scratch = <floating*> malloc(max(1, st.n_threads) * gemm_stride * sizeof(floating))
+        gemm_ok = gemm_scratch != NULL
+    if not (partial and partial_b and z and sums and norms and gemm_ok):
+        free(partial); free(partial_b); free(z); free(sums); free(norms); free(gemm_scratch)
         result[0] = <int> NO_MEMORY
         result[1] = 0
         return
@@ -319,16 +402,30 @@ def train_dense_block(
                         ab += fabs(w[j])
                 weight_sum += weight_b
             else:
-                n_chunks = chunks_for(rows)
+                n_chunks = chunks_for(rows, n_out)
                 parallel = st.n_threads > 1 and rows * n_params >= MIN_PARALLEL_WORK
                 for c in prange(n_chunks, num_threads=st.n_threads, use_threads_if=parallel,
                                 schedule='static'):
-                    chunk_gradient(&X[0, 0], &y[0], &sample_weight[0],
-                                   rowp + c * rows // n_chunks,
-                                   (c + 1) * rows // n_chunks - c * rows // n_chunks,
-                                   w, &intercept[0], n_out, n_features, &st,
-                                   partial + c * n_params, partial_b + c * n_out,
-                                   z + c * n_out, sums + 3 * c)
+                    if gemm_scratch != NULL:
+                        tid = omp_get_thread_num()
+                        chunk_gradient_gemm(&X[0, 0], &y[0], &sample_weight[0],
+                                            rowp + c * rows // n_chunks,
+                                            (c + 1) * rows // n_chunks - c * rows // n_chunks,
+                                            w, &intercept[0], n_out, n_features, &st,
+                                            partial + c * n_params, partial_b + c * n_out,
+                                            z + c * n_out, sums + 3 * c,
+                                            gemm_scratch + tid * gemm_stride,
+                                            gemm_scratch + tid * gemm_stride
+                                            + GEMM_ROWS * n_features,
+                                            gemm_scratch + tid * gemm_stride
+                                            + GEMM_ROWS * (n_features + n_out))
+                    else:
+                        chunk_gradient(&X[0, 0], &y[0], &sample_weight[0],
+                                       rowp + c * rows // n_chunks,
+                                       (c + 1) * rows // n_chunks - c * rows // n_chunks,
+                                       w, &intercept[0], n_out, n_features, &st,
+                                       partial + c * n_params, partial_b + c * n_out,
+                                       z + c * n_out, sums + 3 * c)
                 finite = True
                 weight_b = 0.0
                 for c in range(n_chunks):
@@ -370,7 +467,7 @@ def train_dense_block(
                 status = NONFINITE
                 break
 
-    free(partial); free(partial_b); free(z); free(sums); free(norms)
+    free(partial); free(partial_b); free(z); free(sums); free(norms); free(gemm_scratch)
     counters[0] = t
     counters[1] = u
     result[0] = status

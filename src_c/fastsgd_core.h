@@ -19,6 +19,7 @@
 #else
 #define FSGD_OPENMP 0
 static int omp_get_max_threads(void) { return 1; }
+static int omp_get_thread_num(void) { return 0; }
 #endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FSGD_NO_CLONES)
