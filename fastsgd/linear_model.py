@@ -194,11 +194,12 @@ class _BaseSGD(BaseEstimator):
                 setattr(self._trainer, name, value)
         return self._trainer
 
-    def _check_X(self, X, reset):
-        """Feature names and count (scikit-learn's rules and messages), then fastsgd's
-        conversion: C-contiguous float32/float64, finite."""
-        X = validate_data(self, X, reset=reset, skip_check_array=True)
-        return check_features(X, n_features=None if reset else self.n_features_in_)
+    def _check_X(self, X, reset, y="no_validation"):
+        """fastsgd's conversion (C-contiguous float32/float64, 2-D, finite), then feature
+        names and count, and y given, by scikit-learn's rules and messages."""
+        converted = check_features(X)
+        validate_data(self, X, y, reset=reset, skip_check_array=True)
+        return converted
 
     def _validation_split(self, y, stratify):
         """Indices (train, validation) of scikit-learn's early-stopping split."""
@@ -214,6 +215,9 @@ class _BaseSGD(BaseEstimator):
                              f"validation_fraction={self.validation_fraction!r}: {exc} Use "
                              "more samples, another validation_fraction, or "
                              "early_stopping=False.") from exc
+        # training rows keep their original order (scikit-learn masks the validation rows
+        # out of the data in place), so shuffle=False visits them as scikit-learn does
+        train, val = np.sort(train), np.sort(val)
         if train.size == 0 or val.size == 0:
             raise ValueError(f"Splitting {n} samples with validation_fraction="
                              f"{self.validation_fraction!r} left an empty train or validation "
@@ -381,7 +385,7 @@ default='hinge'
 
     # ------------------------------------------------------------------ data
     def _check_y(self, y, n_samples):
-        y = column_or_1d(check_target(y, n_samples), warn=True)
+        y = check_target(column_or_1d(y, warn=True), n_samples)
         check_classification_targets(y)
         return y
 
@@ -417,7 +421,7 @@ default='hinge'
         """
         self._validate_params()
         self._resolved_multi_class()
-        X = self._check_X(X, reset=True)
+        X = self._check_X(X, reset=True, y=y)
         y = self._check_y(y, X.shape[0])
         classes = unique_labels(y)
         if classes.size < 2:
@@ -459,7 +463,7 @@ default='hinge'
                                                         self.classes_):
             raise ValueError(f"classes={list(classes)!r} differs from the classes of the "
                              f"first call, {self.classes_.tolist()}.")
-        X = self._check_X(X, reset=first)
+        X = self._check_X(X, reset=first, y=y)
         y = self._check_y(y, X.shape[0])
         if first:
             self.classes_ = classes
@@ -599,10 +603,14 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         self.n_jobs = n_jobs
 
     def _check_y(self, y, n_samples):
-        y = column_or_1d(check_target(y, n_samples), warn=True)
-        if y.dtype.kind not in "f":
-            raise ValueError(f"y must be numeric for a regressor, got dtype {y.dtype}.")
-        return y
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"y must hold numbers for a regressor, got dtype "
+                                 f"{y.dtype}.") from exc
+        return check_target(y, n_samples)
 
     def _score_params(self, coef, intercept, X, y, weight):
         """R^2 of the weights (coef, intercept) on (X, y) (early stopping)."""
@@ -614,7 +622,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit by mini-batch SGD for up to `max_iter` epochs / `max_updates` iterations."""
         self._validate_params()
-        X = self._check_X(X, reset=True)
+        X = self._check_X(X, reset=True, y=y)
         y = self._check_y(y, X.shape[0])
         sw = check_sample_weight(sample_weight, X.shape[0])
         return self._train(X, y, sw, sw, None, coef_init, intercept_init, stratify=False)
@@ -623,7 +631,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         """One epoch over (X, y), continuing from the current state."""
         self._validate_params()
         first = not hasattr(self, "coef_")
-        X = self._check_X(X, reset=first)
+        X = self._check_X(X, reset=first, y=y)
         y = self._check_y(y, X.shape[0])
         return self._partial_train(X, y, sample_weight, None, first)
 
