@@ -201,6 +201,15 @@ def test_attributes_and_counters():
     assert reg.n_updates_ == 5 and reg.n_iter_ == 1     # the update budget came first
 
 
+def test_callbacks_see_each_epoch_and_can_stop(capsys):
+    X, y = make_regression(61, seed=14)
+    seen = []
+    reg = SGDRegressor(max_iter=10, tol=None, verbose=1, batch_size=16, callbacks=[
+        lambda info: seen.append((info.epoch, info.iterations)) or info.epoch == 3]).fit(X, y)
+    assert seen == [(1, 4), (2, 8), (3, 12)] and reg.n_iter_ == 3 and reg.n_updates_ == 12
+    assert capsys.readouterr().out.count("Epoch ") == 3
+
+
 def test_float32_keeps_float32():
     X, y = make_classification(61, n_classes=3, seed=6)
     f32 = SGDClassifier(loss="log_loss", max_iter=3, tol=None, random_state=0).fit(
@@ -366,7 +375,8 @@ def test_mnist_softmax_minibatch_at_least_sklearn():
     X, y = load_mnist_test()
     Xtr, Xte, ytr, yte = train_test_split(X / 255.0, y, train_size=8000, test_size=2000,
                                           stratify=y, random_state=0)
-    ours = SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0).fit(Xtr, ytr)
+    ours = SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0,
+                         n_jobs=1).fit(Xtr, ytr)       # threads do not change results
     ref = sk.SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0).fit(Xtr, ytr)
     assert ours.coef_.shape == (10, 784) and ours.n_updates_ == 5 * 250
     assert ours.score(Xte, yte) >= ref.score(Xte, yte)
@@ -378,6 +388,7 @@ def test_covtype_softmax_minibatch_at_least_sklearn():
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
     scaler = StandardScaler().fit(Xtr)
     Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
-    ours = SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0).fit(Xtr, ytr)
+    ours = SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0,
+                         n_jobs=1).fit(Xtr, ytr)       # threads do not change results
     ref = sk.SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0).fit(Xtr, ytr)
     assert ours.score(Xte, yte) >= ref.score(Xte, yte)
