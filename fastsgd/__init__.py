@@ -8,7 +8,8 @@ __version__ = "0.1.0"
 
 from ._config import show_config
 from .batching import EpochPlan
+from .linear_model import SGDClassifier, SGDRegressor
 from .trainer import DivergenceError, EpochInfo, LinearTrainer
 
-__all__ = ["EpochPlan", "LinearTrainer", "DivergenceError", "EpochInfo", "show_config",
-           "__version__"]
+__all__ = ["SGDClassifier", "SGDRegressor", "EpochPlan", "LinearTrainer", "DivergenceError",
+           "EpochInfo", "show_config", "__version__"]

@@ -23,11 +23,13 @@ def check_features(X, name="X", dtype=None, n_features=None):
         raise TypeError(f"{name} is a sparse matrix; sparse input is not supported yet: "
                         f"pass {name}.toarray() or a dense array.")
     X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} holds complex numbers.")
     if X.dtype.kind not in "biuf":
         try:
             X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}.") from exc
+            raise TypeError(f"{name} must hold numbers, got dtype {X.dtype} ({exc}).") from exc
     if X.ndim != 2:
         hint = (" Reshape your data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) "
                 "for one sample." if X.ndim == 1 else "")
@@ -36,7 +38,8 @@ def check_features(X, name="X", dtype=None, n_features=None):
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty: found 0 samples (shape {X.shape}).")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features (shape {X.shape}).")
+        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+                         "is required.")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} features, but the model was fitted with "
                          f"{n_features} features.")
