@@ -43,6 +43,11 @@ BLOCK_WORK = 2e7
 GEMM_MIN_OUTPUTS = 8
 
 
+def use_gemm(n_outputs, dtype):
+    """Whether batch gradients go through GEMM (where it measured faster)."""
+    return n_outputs >= GEMM_MIN_OUTPUTS and dtype == np.float32
+
+
 class DivergenceError(ValueError):
     """Training produced non-finite scores or weights. The model keeps its last finite state."""
 
@@ -330,8 +335,7 @@ class LinearTrainer:
             "average_start": self._average_start(),
             "batch_size": batch_size,
             "n_threads": n_threads,
-            "use_gemm": int(self.coef_.shape[0] >= GEMM_MIN_OUTPUTS
-                            and self.coef_.dtype == np.float32),
+            "use_gemm": int(use_gemm(self.coef_.shape[0], self.coef_.dtype)),
         }
 
     def learning_rate_at(self, t):

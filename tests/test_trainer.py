@@ -17,7 +17,7 @@ from conftest import make_classification, make_regression
     (np.ones(4), "X must be 2-D"),
     (np.ones((2, 2, 2)), "X must be 2-D"),
     (np.ones((0, 3)), "0 samples"),
-    (np.ones((3, 0)), "0 features"),
+    (np.ones((3, 0)), r"0 feature\(s\)"),
     (None, "X is None"),
 ])
 def test_bad_features(X, match):

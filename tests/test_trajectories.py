@@ -114,3 +114,15 @@ def test_drop_last_trajectory(batch_size):
     assert_trajectory(seen, expected, np.float64)
     assert trainer.n_updates_ == EPOCHS * (N // batch_size)
     assert trainer.samples_seen_ == EPOCHS * (N // batch_size) * batch_size
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size", [1, 7, 32, N])
+@pytest.mark.parametrize("mode,loss", [("multinomial", "log_loss"), ("ovr", "hinge")])
+def test_gemm_path_trajectory(monkeypatch, dtype, batch_size, mode, loss):
+    """The BLAS path for many outputs gives the reference trajectory too (forced on here)."""
+    import fastsgd.trainer
+    monkeypatch.setattr(fastsgd.trainer, "use_gemm", lambda n_outputs, dtype: True)
+    X, y = make_classification(N, n_classes=5, seed=6, dtype=dtype)
+    _, seen, expected = run_both(X, y, loss, batch_size, "elasticnet", True, True, mode=mode)
+    assert_trajectory(seen, expected, dtype)
