@@ -359,7 +359,8 @@ class LinearTrainer:
     def _train(self, X, y, sw, max_epochs, max_updates, callbacks, validation_score,
                warn_on_budget):
         n = X.shape[0]
-        batch_size = check_batch_size(self.batch_size, n)
+        # a streamed chunk smaller than batch_size is normal in partial_fit: no warning there
+        batch_size = check_batch_size(self.batch_size, n, warn=warn_on_budget)
         plan = EpochPlan(n, batch_size, self.drop_last)
         ipe = plan.iterations_per_epoch
         n_threads = resolve_n_jobs(self.n_jobs)
