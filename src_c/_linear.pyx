@@ -303,8 +303,8 @@ def train_dense_block(
             avg_weight = 1.0 / (t - st.average_start + 1.0) if (
                 use_avg and t >= st.average_start) else 0.0
             loss_b = penalty_value(&st, sq, ab)
+            opt_step += 1.0
             if not plain:
-                opt_step += 1.0
                 optim_scalars(&st.optim, eta, st.l2_strength, st.optim.weight_decay, opt_step,
                               &kw)
                 # the intercept: same optimizer, never penalized or decayed
