@@ -224,6 +224,7 @@ class LinearTrainer:
         if intercept_init is not None:
             self.intercept_[...] = np.asarray(intercept_init, dtype=dtype).reshape(n_outputs)
         self._opt_key = None
+        self.__dict__.pop("_counters", None)  # a fit from fresh weights starts every count
         self._reset_counters()
         self.n_updates_ = 0
         self.samples_seen_ = 0

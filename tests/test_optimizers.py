@@ -264,8 +264,9 @@ def test_optimizer_state_survives_warm_start_and_resets_on_change():
     tr.fit(X, y, warm_start=True)
     assert tr.optimizer_state_["optimizer"] == "RMSprop"
     assert tr.optimizer_state_["step"] == 14
-    tr.fit(X, y)  # fresh weights: fresh state
+    tr.fit(X, y)  # fresh weights: fresh state and counters
     assert tr.optimizer_state_["step"] == 14
+    assert tr.n_updates_ == 14 and tr.history_["iterations"] == [7, 14]
 
 
 def test_divergence_restores_optimizer_state():
