@@ -272,6 +272,8 @@ def train_dense_block(
         sb = &opt_intercept[0, 0]
     if counters.shape[0] < 6 or result.shape[0] < 6:
         raise ValueError("counters and result must have 6 entries")
+    memset(&kw, 0, sizeof(OptStep))
+    memset(&kb, 0, sizeof(OptStep))
 
     partial = <double*> malloc(max_chunks * n_params * sizeof(double))
     partial_b = <double*> malloc(max_chunks * n_out * sizeof(double))
