@@ -29,7 +29,8 @@ from ._validation import (check_batch_size, check_budget, check_choice, check_fe
                           check_number, check_sample_weight, check_target)
 from .batching import EpochPlan
 from .losses import ALL_LOSSES, is_classification, loss_code
-from .schedules import KERNEL_SCHEDULES, SCHEDULES, optimal_init
+from .optimizers import get_optimizer
+from .schedules import Adaptive, Optimal, ReduceOnPlateau, get_schedule, optimal_init
 
 __all__ = ["LinearTrainer", "DivergenceError", "EpochInfo"]
 
@@ -60,7 +61,7 @@ class EpochInfo:
     samples_seen: int
     loss: float                # weighted mean training loss over the epoch
     objective: float           # loss plus penalty (what `tol` watches)
-    learning_rate: float       # the rate of the epoch's last update
+    learning_rate: float       # the rate of the epoch's last update (the kernel's)
     val_score: float           # validation score, NaN without one
     samples_per_s: float
     trainer: "LinearTrainer" = field(repr=False)
@@ -89,10 +90,21 @@ class LinearTrainer:
         The intercept is never penalized.
     alpha, l1_ratio : float
         Penalty strength and the L1 share of the elastic net.
-    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive'}
+    optimizer : {'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw'} or Optimizer, default='sgd'
+        The update rule, run inside the compiled kernel (`fastsgd.optimizers`: PyTorch's
+        hyperparameter names and defaults; the learning rate is `eta0` shaped by
+        `learning_rate`). 'sgd' is scikit-learn's plain rule. The optimizer sees the mean
+        batch gradient plus the coupled L2 term (penalty='l2' = PyTorch's weight_decay);
+        AdamW's decay is decoupled. Its state lives in `optimizer_state_`, is pickled with
+        the trainer and carries over `partial_fit` and `warm_start` (it is reset when a fit
+        starts from fresh weights or the optimizer's state layout changes).
+    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive'} or Schedule
         scikit-learn's schedules with t counting updates: eta0; 1 / (alpha (t0 + t - 1));
         eta0 / t**power_t; and eta0 divided by 5 each time `n_iter_no_change` epochs fail to
-        improve by `tol`.
+        improve by `tol`. Or a `fastsgd.schedules` object: Step, MultiStep, Exponential,
+        Cosine (counting epochs or updates, optional linear warmup; evaluated inside the
+        kernel) or ReduceOnPlateau (decided at epoch ends). ``history_['learning_rate']``
+        holds the rate of each epoch's last update.
     batch_size : int >= 1
         Rows per update; values above n_samples are clipped with a warning.
     max_iter, max_updates : int or None
@@ -119,7 +131,8 @@ class LinearTrainer:
     """
 
     def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
-                 fit_intercept=True, learning_rate="invscaling", eta0=0.01, power_t=0.25,
+                 fit_intercept=True, optimizer="sgd", learning_rate="invscaling", eta0=0.01,
+                 power_t=0.25,
                  epsilon=0.1, batch_size=32, drop_last=False, max_iter=5, max_updates=None,
                  shuffle=True, random_state=None, tol=1e-3, n_iter_no_change=5, average=False,
                  multi_class="multinomial", restore_best_weights=False, callbacks=(),
@@ -129,6 +142,7 @@ class LinearTrainer:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
+        self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t
@@ -156,14 +170,15 @@ class LinearTrainer:
                              f"got {self.penalty!r}.")
         check_number(self.alpha, "alpha", low=0)
         check_number(self.l1_ratio, "l1_ratio", low=0, high=1)
-        check_choice(self.learning_rate, "learning_rate", SCHEDULES)
-        if self.learning_rate == "optimal":
+        check_number(self.power_t, "power_t")
+        self._schedule = get_schedule(self.learning_rate, self.power_t)
+        self._optim = get_optimizer(self.optimizer)
+        if isinstance(self._schedule, Optimal):
             if self.alpha == 0:
                 raise ValueError("alpha must be > 0 with learning_rate='optimal' "
                                  "(its step is 1 / (alpha (t0 + t))).")
         else:
             check_number(self.eta0, "eta0", low=0, include_low=False)
-        check_number(self.power_t, "power_t")
         check_number(self.epsilon, "epsilon", low=0)
         check_budget(self.max_iter, self.max_updates)
         if self.tol is not None:
@@ -219,6 +234,8 @@ class LinearTrainer:
             self.coef_[...] = coef_init
         if intercept_init is not None:
             self.intercept_[...] = np.asarray(intercept_init, dtype=dtype).reshape(n_outputs)
+        self._opt_key = None
+        self.__dict__.pop("_counters", None)  # a fit from fresh weights starts every count
         self._reset_counters()
         self.n_updates_ = 0
         self.samples_seen_ = 0
@@ -233,12 +250,39 @@ class LinearTrainer:
         self.avg_coef_ = self.coef_.copy()
         self.avg_intercept_ = self.intercept_.copy()
         self._l1_applied = np.zeros(self.coef_.shape if self._l1_strength() > 0 else (1, 1))
-        # [t, L1 budget u, updates, samples]; updates and samples carry over
-        old = getattr(self, "_counters", np.zeros(4))
-        self._counters = np.array([1.0, 0.0, old[2], old[3]])
+        # [t, L1 budget u, updates, samples, optimizer steps, schedule epoch clock];
+        # updates, samples and the optimizer's step count carry over
+        old = getattr(self, "_counters", np.zeros(6))
+        self._counters = np.array([1.0, 0.0, old[2], old[3], old[4], 0.0])
         self._eta = float(self.eta0)
         self._best = None
         self._no_improvement = 0
+        self._plateau = None
+
+    def _ensure_optimizer_state(self):
+        """Allocate fresh optimizer state unless the current state fits the optimizer."""
+        n_slots = self._optim.n_slots()
+        key = (type(self._optim).__name__, n_slots, self.coef_.shape)
+        if getattr(self, "_opt_key", None) == key:
+            return
+        shape = self.coef_.shape if n_slots else (1, 1)
+        self._opt_coef = np.zeros((max(n_slots, 1), *shape))
+        self._opt_intercept = np.zeros((max(n_slots, 1), shape[0]))
+        for slot, value in enumerate(self._optim.state_init()):
+            self._opt_coef[slot] = value
+            self._opt_intercept[slot] = value
+        self._counters[4] = 0.0
+        self._opt_key = key
+
+    @property
+    def optimizer_state_(self):
+        """The optimizer's state: step count and float64 slot arrays (views, not copies):
+        'coef' (n_slots, n_outputs, n_features) and 'intercept' (n_slots, n_outputs)."""
+        if getattr(self, "_opt_key", None) is None:
+            return None
+        n_slots = self._opt_key[1]
+        return {"optimizer": self._opt_key[0], "step": int(self._counters[4]),
+                "coef": self._opt_coef[:n_slots], "intercept": self._opt_intercept[:n_slots]}
 
     def _l1_strength(self):
         if self.penalty == "l1":
@@ -327,33 +371,38 @@ class LinearTrainer:
             "alpha": float(self.alpha),
             "fit_intercept": int(self.fit_intercept),
             "intercept_decay": 1.0,
-            "schedule": KERNEL_SCHEDULES[self.learning_rate],
             "eta0": self._eta,
-            "power_t": float(self.power_t),
+            "power_t": float(getattr(self._schedule, "power_t", self.power_t)),
             "optimal_init": (optimal_init(self.loss, self.alpha, self.epsilon)
-                             if self.learning_rate == "optimal" else 0.0),
+                             if isinstance(self._schedule, Optimal) else 0.0),
             "average_start": self._average_start(),
             "batch_size": batch_size,
             "n_threads": n_threads,
             "use_gemm": int(use_gemm(self.coef_.shape[0], self.coef_.dtype)),
+            "sched_epoch": float(self._counters[5]),
+            **self._schedule.kernel_settings(),
+            "optim": self._optim.kernel_settings(),
         }
 
-    def learning_rate_at(self, t):
-        """The rate the kernel uses at update clock t (1-based)."""
-        if self.learning_rate == "optimal":
-            return 1.0 / (self.alpha * (optimal_init(self.loss, self.alpha, self.epsilon)
-                                        + t - 1.0))
-        if self.learning_rate == "invscaling":
-            return self._eta / t ** self.power_t
-        return self._eta
+    def learning_rate_at(self, t, epoch=None):
+        """The rate the kernel uses at update clock t (1-based) in schedule epoch `epoch`
+        (0-based; default: the current one)."""
+        if not hasattr(self, "_schedule"):
+            self._check_params()
+        epoch = self._counters[5] if epoch is None else epoch
+        t0 = (optimal_init(self.loss, self.alpha, self.epsilon)
+              if isinstance(self._schedule, Optimal) else None)
+        return self._schedule.rate(self._eta, t, epoch, alpha=self.alpha, optimal_init=t0)
+
+    def _state_arrays(self):
+        return (self.coef_, self.intercept_, self.avg_coef_, self.avg_intercept_,
+                self._l1_applied, self._counters, self._opt_coef, self._opt_intercept)
 
     def _snapshot(self):
-        return [a.copy() for a in (self.coef_, self.intercept_, self.avg_coef_,
-                                   self.avg_intercept_, self._l1_applied, self._counters)]
+        return [a.copy() for a in self._state_arrays()]
 
     def _restore(self, snap):
-        for target, saved in zip((self.coef_, self.intercept_, self.avg_coef_,
-                                  self.avg_intercept_, self._l1_applied, self._counters), snap):
+        for target, saved in zip(self._state_arrays(), snap):
             target[...] = saved
 
     def _train(self, X, y, sw, max_epochs, max_updates, callbacks, validation_score,
@@ -364,11 +413,12 @@ class LinearTrainer:
         plan = EpochPlan(n, batch_size, self.drop_last)
         ipe = plan.iterations_per_epoch
         n_threads = resolve_n_jobs(self.n_jobs)
+        self._ensure_optimizer_state()
         settings = self._settings(n_threads, batch_size)
         kernel = _linear.train_dense_block
         work_per_batch = batch_size * self.coef_.size
         batches_per_block = max(1, int(BLOCK_WORK // max(1, work_per_batch)))
-        result = np.zeros(5)
+        result = np.zeros(6)
         updates_at_start = self.n_updates_
         epochs_this_call = 0
         self.stop_reason_ = None
@@ -398,9 +448,12 @@ class LinearTrainer:
                     count = min(batches_per_block, n_batches - first)
                     snapshot = self._snapshot()
                     settings["eta0"] = self._eta
+                    settings["sched_epoch"] = float(self._counters[5])
                     kernel(X, y, sw, order, first, count, self.coef_, self.intercept_,
                            self.avg_coef_, self.avg_intercept_, self._l1_applied,
-                           self._counters, settings, result)
+                           self._opt_coef, self._opt_intercept, self._counters, settings,
+                           result)
+                    self._last_eta = float(result[5])
                     self.n_updates_ = int(self._counters[2])
                     self.samples_seen_ = int(self._counters[3])
                     sums += result[2:5]
@@ -452,7 +505,8 @@ class LinearTrainer:
         weight = sums[2] if sums[2] > 0 else 1.0
         loss, objective = sums[0] / weight, sums[1] / weight
         samples = self._counters[3]
-        lr = self.learning_rate_at(self._counters[0] - 1.0)
+        lr = self._last_eta
+        self._counters[5] += 1.0  # the schedule's epoch clock
         val = float("nan")
         if validation_score is not None:
             coef, intercept = self.effective_params()
@@ -475,6 +529,12 @@ class LinearTrainer:
                                   f"{self.n_epochs_}: scale the features or lower the "
                                   f"learning rate (eta0={self.eta0!r}).")
         stop = self._check_progress(objective, val, validation_score is not None)
+        if isinstance(self._schedule, ReduceOnPlateau):
+            validated = validation_score is not None
+            if self._plateau is None:
+                self._plateau = self._schedule.new_state("max" if validated else "min")
+            self._eta = self._schedule.step(val if validated else objective, self._eta,
+                                            self._plateau)
         info = EpochInfo(self.n_epochs_, self.n_updates_, int(samples), loss, objective, lr,
                          val, sps, self)
         for cb in callbacks:
@@ -497,7 +557,7 @@ class LinearTrainer:
                 self._best = (objective,)
         self._no_improvement = 0 if improved else self._no_improvement + 1
         if self._no_improvement >= self.n_iter_no_change:
-            if self.learning_rate == "adaptive" and self._eta > 1e-6:
+            if isinstance(self._schedule, Adaptive) and self._eta > 1e-6:
                 self._eta /= 5.0
                 self._no_improvement = 0
                 return False

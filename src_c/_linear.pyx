@@ -8,14 +8,22 @@ model with K outputs, the loss derivatives dL/dz, the batch gradient
     G = (1 / rows) * sum_i  sample_weight_i * dL/dz_i  x_i^T
 
 (rows = the batch's row count, so batch_size = 1 is scikit-learn's per-sample rule), and the
-plain SGD update with an L2 scale, the cumulative L1 truncation of Tsuruoka et al. (2009), and
-the ASGD running average (Polyak and Juditsky 1992). Many batches run per call, without the GIL.
+update, the cumulative L1 truncation of Tsuruoka et al. (2009), and the ASGD running average
+(Polyak and Juditsky 1992). Many batches run per call, without the GIL.
+
+The update is plain SGD with an L2 scale (scikit-learn's rule, w <- max(0, 1 - eta l2) w - eta G)
+or a stateful optimizer of `_optim.pxd` (momentum/Nesterov, Adagrad, RMSprop, Adam, AdamW) on
+the gradient G + l2 w, after optional clipping of G by value and by global norm (as
+torch.nn.utils.clip_grad_value_ / clip_grad_norm_, over the weights and the intercept). The
+learning rate comes from `learning_rate_at` (_common.pxd) in closed form.
 
 Threading: the rows of a batch are cut into chunks whose partial gradients are computed in
 parallel (OpenMP) and summed in chunk order; the update is parallel over parameters.
 
 Determinism: the number of chunks depends on the batch's row count alone, never on the
-thread count, so results are bit-identical for any `n_threads`.
+thread count, and the update is element-wise per parameter block; the only global reduction
+of the update (the gradient norm for clipping) is summed over fixed parameter blocks in block
+order. Results are bit-identical for any `n_threads`.
 """
 from cython.parallel cimport prange
 from libc.math cimport pow, fabs, isfinite
@@ -27,6 +35,8 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 import numpy as np
 
 from _common cimport Settings, learning_rate_at, sample_loss
+from _optim cimport (Optim, OptStep, PLAIN_SGD, optim_slots, optim_scalars, optim_update,
+                     clip_grad, clip_norm_coef)
 
 cdef extern from "fastsgd_core.h" nogil:
     int FSGD_OPENMP
@@ -249,23 +259,52 @@ cdef void chunk_gradient_gemm(const floating* X, const double* y, const double* 
         r0 += nb
 
 
+cdef void reduce_block(double* partial, Py_ssize_t n_chunks, Py_ssize_t n_params,
+                       Py_ssize_t p0, Py_ssize_t p1, double inv_rows, double clip_value,
+                       double* sum_sq           # OUT sum of the squared clipped mean gradient
+                       ) noexcept nogil:
+    """Sum the chunk gradients of parameters [p0, p1) in chunk order into chunk 0's slot
+    (the same order as update_block), for global-norm clipping."""
+    cdef Py_ssize_t c, j
+    cdef double gj, sq = 0.0
+    for c in range(1, n_chunks):
+        for j in range(p0, p1):
+            partial[j] += partial[c * n_params + j]
+    for j in range(p0, p1):
+        gj = clip_grad(inv_rows * partial[j], clip_value)
+        sq += gj * gj
+    sum_sq[0] = sq
+
+
 cdef void update_block(floating* w, floating* avg, double* q,
+                       double* state,           # IN/OUT optimizer state, slot stride n_params
                        const double* partial, Py_ssize_t n_chunks, Py_ssize_t n_params,
-                       Py_ssize_t p0, Py_ssize_t p1, double inv_rows, double eta, double scale,
-                       double avg_weight, double u, const Settings* st,
+                       Py_ssize_t p0, Py_ssize_t p1, double inv_rows, double clip_coef,
+                       double eta, double scale, double avg_weight, double u,
+                       const Settings* st, const OptStep* ks,
                        double* norms            # OUT [sum w^2, sum |w|] of the new weights
                        ) noexcept nogil:
-    """Reduce the chunk gradients for parameters [p0, p1) in chunk order and apply
-    w <- scale * w - eta * g, the ASGD average and the cumulative L1 truncation."""
+    """Reduce the chunk gradients for parameters [p0, p1) in chunk order, clip the mean
+    gradient, apply the update (plain: w <- scale * w - eta * g; else `optim_update`),
+    the ASGD average and the cumulative L1 truncation."""
     cdef double g[UPDATE_BLOCK]
     cdef Py_ssize_t c, j, n = p1 - p0
-    cdef double v, before, sq = 0.0, ab = 0.0
+    cdef double v, gj, before, sq = 0.0, ab = 0.0
+    cdef bint plain = st.optim.code == PLAIN_SGD
+    cdef bint clipping = st.optim.clip_value > 0.0 or st.optim.clip_norm > 0.0
     memcpy(g, partial + p0, n * sizeof(double))
     for c in range(1, n_chunks):
         for j in range(n):
             g[j] += partial[c * n_params + p0 + j]
     for j in range(n):
-        v = scale * w[p0 + j] - eta * inv_rows * g[j]
+        if plain and not clipping:
+            v = scale * w[p0 + j] - eta * inv_rows * g[j]
+        else:
+            gj = clip_grad(inv_rows * g[j], st.optim.clip_value) * clip_coef
+            if plain:
+                v = scale * w[p0 + j] - eta * gj
+            else:
+                v = optim_update(&st.optim, ks, w[p0 + j], gj, state + p0 + j, n_params)
         if avg_weight > 0.0:
             avg[p0 + j] += (v - avg[p0 + j]) * avg_weight
         if st.l1_strength > 0.0:
@@ -304,11 +343,15 @@ def train_dense_block(
     floating[:, ::1] avg_coef,          # IN/OUT ASGD averages, same shapes (unused if off)
     floating[::1] avg_intercept,        # IN/OUT
     double[:, ::1] l1_applied,          # IN/OUT L1 penalty applied per weight (q), if L1
+    double[:, :, ::1] opt_coef,         # IN/OUT optimizer state (n_slots, n_outputs,
+                                        #   n_features), float64; unused for plain SGD
+    double[:, ::1] opt_intercept,       # IN/OUT optimizer state (n_slots, n_outputs)
     double[::1] counters,               # IN/OUT [t (schedule clock, updates + 1),
-                                        #   u (L1 budget), updates run, samples seen]
+                                        #   u (L1 budget), updates run, samples seen,
+                                        #   optimizer steps, schedule epoch clock]
     dict settings,
     double[::1] result,                 # OUT [status, batches done, sum w*loss,
-                                        #      sum w*(loss + penalty), sum w]
+                                        #      sum w*(loss + penalty), sum w, last eta]
 ):
     """Run `n_batches` consecutive batches of one epoch. Batch b holds the samples
     order[b * batch_size : (b + 1) * batch_size]."""
@@ -324,7 +367,16 @@ def train_dense_block(
     cdef double loss_sum = 0.0, objective_sum = 0.0, weight_sum = 0.0
     cdef bint parallel, finite, use_l1 = st.l1_strength > 0.0
     cdef bint use_avg = st.average_start > 0.0
-    cdef bint fast_single = max_rows == 1 and not use_l1 and not use_avg
+    cdef bint plain = st.optim.code == PLAIN_SGD
+    cdef bint use_clip_norm = st.optim.clip_norm > 0.0
+    cdef bint clipping = use_clip_norm or st.optim.clip_value > 0.0
+    cdef bint fast_single = (max_rows == 1 and not use_l1 and not use_avg and plain
+                             and not clipping)
+    cdef Py_ssize_t n_slots = optim_slots(&st.optim), n_reduced
+    cdef double opt_step = counters[4], gsq, clip_coef, gbk
+    cdef OptStep kw, kb
+    cdef double* so = NULL
+    cdef double* sb = NULL
     cdef int status = OK
     cdef floating* w = &coef[0, 0]
     cdef floating* avg = &avg_coef[0, 0] if use_avg else NULL
@@ -339,6 +391,20 @@ def train_dense_block(
     cdef Py_ssize_t gemm_stride = 0
     cdef bint gemm_ok = True
     cdef int tid
+
+    if n_slots > 0:
+        if (opt_coef.shape[0] < n_slots or opt_coef.shape[1] != n_out
+                or opt_coef.shape[2] != n_features or opt_intercept.shape[0] < n_slots
+                or opt_intercept.shape[1] != n_out):
+            raise ValueError(f"optimizer state of shape {tuple(opt_coef.shape)[:3]} and "
+                             f"{tuple(opt_intercept.shape)[:2]} does not fit {n_slots} slots "
+                             f"of ({n_out}, {n_features}) parameters")
+        so = &opt_coef[0, 0, 0]
+        sb = &opt_intercept[0, 0]
+    if counters.shape[0] < 6 or result.shape[0] < 6:
+        raise ValueError("counters and result must have 6 entries")
+    memset(&kw, 0, sizeof(OptStep))
+    memset(&kb, 0, sizeof(OptStep))
 
     partial = <double*> malloc(max_chunks * n_params * sizeof(double))
     partial_b = <double*> malloc(max_chunks * n_out * sizeof(double))
@@ -375,6 +441,12 @@ def train_dense_block(
             avg_weight = 1.0 / (t - st.average_start + 1.0) if (
                 use_avg and t >= st.average_start) else 0.0
             loss_b = penalty_value(&st, sq, ab)
+            opt_step += 1.0
+            if not plain:
+                optim_scalars(&st.optim, eta, st.l2_strength, st.optim.weight_decay, opt_step,
+                              &kw)
+                # the intercept: same optimizer, never penalized or decayed
+                optim_scalars(&st.optim, eta * st.intercept_decay, 0.0, 0.0, opt_step, &kb)
 
             if fast_single and rows == 1:
                 # one sample, one pass: scores, derivative, w <- scale * w - eta * g
@@ -439,11 +511,35 @@ def train_dense_block(
                 weight_sum += weight_b
                 if use_l1:
                     u += st.l1_strength * eta
+                n_reduced = n_chunks
+                clip_coef = 1.0
+                if use_clip_norm:
+                    # global norm of the clipped mean gradient, weights and intercept:
+                    # reduce in place, sum block norms in block order
+                    for blk in prange(n_ublocks, num_threads=st.n_threads,
+                                      use_threads_if=parallel, schedule='static'):
+                        reduce_block(partial, n_chunks, n_params, blk * UPDATE_BLOCK,
+                                     min((blk + 1) * UPDATE_BLOCK, n_params), inv_rows,
+                                     st.optim.clip_value, norms + 2 * blk)
+                    gsq = 0.0
+                    for blk in range(n_ublocks):
+                        gsq += norms[2 * blk]
+                    for k in range(n_out):
+                        gb = 0.0
+                        for c in range(n_chunks):
+                            gb += partial_b[c * n_out + k]
+                        partial_b[k] = gb
+                        if st.fit_intercept:
+                            gbk = clip_grad(inv_rows * gb, st.optim.clip_value)
+                            gsq += gbk * gbk
+                    n_reduced = 1
+                    clip_coef = clip_norm_coef(gsq, st.optim.clip_norm)
                 for blk in prange(n_ublocks, num_threads=st.n_threads,
                                   use_threads_if=parallel, schedule='static'):
-                    update_block(w, avg, q, partial, n_chunks, n_params,
+                    update_block(w, avg, q, so, partial, n_reduced, n_params,
                                  blk * UPDATE_BLOCK, min((blk + 1) * UPDATE_BLOCK, n_params),
-                                 inv_rows, eta, scale, avg_weight, u, &st, norms + 2 * blk)
+                                 inv_rows, clip_coef, eta, scale, avg_weight, u, &st, &kw,
+                                 norms + 2 * blk)
                 sq = 0.0
                 ab = 0.0
                 for blk in range(n_ublocks):
@@ -452,10 +548,19 @@ def train_dense_block(
                 if st.fit_intercept:
                     for k in range(n_out):
                         gb = 0.0
-                        for c in range(n_chunks):
+                        for c in range(n_reduced):
                             gb += partial_b[c * n_out + k]
-                        intercept[k] = <floating> (
-                            intercept[k] - eta * inv_rows * gb * st.intercept_decay)
+                        if plain and not clipping:
+                            intercept[k] = <floating> (
+                                intercept[k] - eta * inv_rows * gb * st.intercept_decay)
+                        else:
+                            gbk = clip_grad(inv_rows * gb, st.optim.clip_value) * clip_coef
+                            if plain:
+                                intercept[k] = <floating> (
+                                    intercept[k] - eta * gbk * st.intercept_decay)
+                            else:
+                                intercept[k] = <floating> optim_update(
+                                    &st.optim, &kb, intercept[k], gbk, sb + k, n_out)
             if use_avg and avg_weight > 0.0:
                 for k in range(n_out):
                     avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
@@ -463,6 +568,7 @@ def train_dense_block(
             done += 1
             counters[2] += 1.0
             counters[3] += rows
+            counters[4] = opt_step
             if not isfinite(sq) or not isfinite(intercept[0]):
                 status = NONFINITE
                 break
@@ -475,3 +581,4 @@ def train_dense_block(
     result[2] = loss_sum
     result[3] = loss_sum + objective_sum
     result[4] = weight_sum
+    result[5] = eta if done > 0 else learning_rate_at(&st, t)

@@ -10,6 +10,13 @@ One update on batch rows R (n = |R|), learning rate eta = schedule(t):
     Wavg = Wavg + (W - Wavg) / (t - average + 1)       ASGD, once t >= average
     W    = l1_truncate(W)                              cumulative L1 (Tsuruoka et al. 2009)
     t    = t + 1
+
+With a stateful optimizer (fastsgd.optimizers) the step is instead, with G and g_b first
+clipped (each component to +-clip_value, then both scaled by min(1, clip_norm / (||(G, g_b)|| +
+1e-6))):
+
+    W    = optimizer_step(W, G + l2 W)                 coupled L2 (AdamW: decoupled decay)
+    b    = optimizer_step(b, g_b)                      same optimizer, no penalty
 """
 import numpy as np
 
@@ -86,7 +93,9 @@ def sample_losses(loss, Z, y, mode, epsilon=0.1):
     return value, d[:, None]
 
 
-def learning_rate(schedule, t, eta0, power_t=0.25, alpha=1e-4, optimal_init=0.0):
+def learning_rate(schedule, t, eta0, power_t=0.25, alpha=1e-4, optimal_init=0.0, epoch=0):
+    if not isinstance(schedule, str):  # a fastsgd.schedules object
+        return schedule.rate(eta0, t, epoch, alpha=alpha, optimal_init=optimal_init)
     if schedule == "optimal":
         return 1.0 / (alpha * (optimal_init + t - 1.0))
     if schedule == "invscaling":
@@ -94,13 +103,77 @@ def learning_rate(schedule, t, eta0, power_t=0.25, alpha=1e-4, optimal_init=0.0)
     return eta0  # constant / adaptive
 
 
+def new_optimizer_state(opt, shape):
+    """Fresh state of a fastsgd.optimizers object for parameters of `shape`."""
+    zeros = lambda: np.zeros(shape)  # noqa: E731
+    if opt.name == "sgd":
+        return {"buf": zeros()}
+    if opt.name == "adagrad":
+        return {"sum": np.full(shape, float(opt.initial_accumulator_value))}
+    if opt.name == "rmsprop":
+        return {"square_avg": zeros(), "grad_avg": zeros(), "buf": zeros()}
+    return {"m": zeros(), "v": zeros(), "v_max": zeros()}  # adam, adamw
+
+
+def optimizer_step(opt, w, g, state, eta, step, l2=0.0, weight_decay=0.0):
+    """One step of optimizer `opt` (float64 arrays): w, gradient g (without the penalty),
+    its state (updated in place), the rate eta and the 1-based step. Returns the new w."""
+    g = g + l2 * w
+    if opt.name == "sgd":
+        m = float(opt.momentum)
+        buf = g.copy() if step == 1 else m * state["buf"] + (1.0 - opt.dampening) * g
+        state["buf"] = buf
+        return w - eta * (g + m * buf if opt.nesterov else buf)
+    if opt.name == "adagrad":
+        state["sum"] = state["sum"] + g ** 2
+        clr = eta / (1.0 + (step - 1) * opt.lr_decay)
+        return w - clr * g / (np.sqrt(state["sum"]) + opt.eps)
+    if opt.name == "rmsprop":
+        a = opt.alpha
+        state["square_avg"] = a * state["square_avg"] + (1 - a) * g ** 2
+        mean_sq = state["square_avg"]
+        if opt.centered:
+            state["grad_avg"] = a * state["grad_avg"] + (1 - a) * g
+            mean_sq = mean_sq - state["grad_avg"] ** 2
+        denom = np.sqrt(mean_sq) + opt.eps
+        if opt.momentum > 0:
+            state["buf"] = opt.momentum * state["buf"] + g / denom
+            return w - eta * state["buf"]
+        return w - eta * g / denom
+    # Adam / AdamW
+    b1, b2 = opt.betas
+    w = w * (1.0 - eta * weight_decay)
+    state["m"] = b1 * state["m"] + (1 - b1) * g
+    state["v"] = b2 * state["v"] + (1 - b2) * g ** 2
+    v = state["v"]
+    if opt.amsgrad:
+        state["v_max"] = np.maximum(state["v_max"], v)
+        v = state["v_max"]
+    m_hat = state["m"] / (1 - b1 ** step)
+    v_hat = v / (1 - b2 ** step)
+    return w - eta * m_hat / (np.sqrt(v_hat) + opt.eps)
+
+
+def clip_gradients(G, g_b, clip_value=None, clip_norm=None):
+    """Clip by value, then rescale (G, g_b) to a global L2 norm <= clip_norm."""
+    if clip_value is not None:
+        G, g_b = np.clip(G, -clip_value, clip_value), np.clip(g_b, -clip_value, clip_value)
+    if clip_norm is not None:
+        norm = np.sqrt((G ** 2).sum() + (g_b ** 2).sum())
+        c = min(1.0, clip_norm / (norm + 1e-6))
+        G, g_b = G * c, g_b * c
+    return G, g_b
+
+
 def train(X, y, sample_weight, orders, batch_size, *, loss, mode="single", epsilon=0.1,
           l2=0.0, l1=0.0, fit_intercept=True, schedule="constant", eta0=0.01, power_t=0.25,
           alpha=1e-4, optimal_init=0.0, average=0, coef=None, intercept=None,
-          batches_per_epoch=None):
+          batches_per_epoch=None, optimizer=None):
     """Run one epoch per entry of `orders` (sample orders). Returns final state and the
     (coef, intercept) after every epoch. Parameters are stored in X's dtype; arithmetic is
-    float64, as in the kernel."""
+    float64, as in the kernel. `schedule` is a name or a fastsgd.schedules object (its epoch
+    clock is the index in `orders`); `optimizer` None is plain SGD, else a
+    fastsgd.optimizers object."""
     X = np.asarray(X)
     dtype = X.dtype
     n, d = X.shape
@@ -110,20 +183,39 @@ def train(X, y, sample_weight, orders, batch_size, *, loss, mode="single", epsil
     W_avg, b_avg = W.copy(), b.copy()
     q = np.zeros((K, d))
     t, u = 1.0, 0.0
+    plain = optimizer is None or optimizer.is_plain
+    clip_value = None if optimizer is None else optimizer.clip_value
+    clip_norm = None if optimizer is None else optimizer.clip_norm
+    if not plain:
+        state_w, state_b = new_optimizer_state(optimizer, W.shape), new_optimizer_state(
+            optimizer, b.shape)
+        weight_decay = float(getattr(optimizer, "weight_decay", 0.0))
+    step = 0
     trajectory = []
-    for order in orders:
+    for epoch, order in enumerate(orders):
         n_batches = batches_per_epoch or -(-len(order) // batch_size)
         for start in range(0, n_batches * batch_size, batch_size):
             rows = np.asarray(order[start:start + batch_size])
-            eta = learning_rate(schedule, t, eta0, power_t, alpha, optimal_init)
+            eta = learning_rate(schedule, t, eta0, power_t, alpha, optimal_init, epoch)
             Xb = X[rows].astype(np.float64)
             Z = Xb @ W.astype(np.float64).T + b.astype(np.float64)
             _, D = sample_losses(loss, Z, y[rows], mode, epsilon)
             D = D * sample_weight[rows][:, None]
             G = D.T @ Xb / len(rows)
-            W_new = max(0.0, 1.0 - eta * l2) * W.astype(np.float64) - eta * G
-            if fit_intercept:
-                b = (b.astype(np.float64) - eta * D.sum(axis=0) / len(rows)).astype(dtype)
+            g_b = D.sum(axis=0) / len(rows)
+            G, g_b = clip_gradients(G, g_b if fit_intercept else np.zeros(0), clip_value,
+                                    clip_norm)
+            step += 1
+            if plain:
+                W_new = max(0.0, 1.0 - eta * l2) * W.astype(np.float64) - eta * G
+                if fit_intercept:
+                    b = (b.astype(np.float64) - eta * g_b).astype(dtype)
+            else:
+                W_new = optimizer_step(optimizer, W.astype(np.float64), G, state_w, eta, step,
+                                       l2=l2, weight_decay=weight_decay)
+                if fit_intercept:
+                    b = optimizer_step(optimizer, b.astype(np.float64), g_b, state_b, eta,
+                                       step).astype(dtype)
             if average and t >= average:
                 W_avg = (W_avg + (W_new - W_avg) / (t - average + 1.0)).astype(dtype)
                 b_avg = (b_avg + (b - b_avg) / (t - average + 1.0)).astype(dtype)
