@@ -46,7 +46,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import check_features, check_sample_weight, check_target
 from .losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
-from .schedules import SCHEDULES
+from .optimizers import OPTIMIZERS, Optimizer
+from .schedules import SCHEDULES, Schedule
 from .trainer import PENALTIES, LinearTrainer
 
 __all__ = ["SGDClassifier", "SGDRegressor"]
@@ -81,11 +82,18 @@ _COMMON_PARAMS = """\
         Margin of 'huber', 'epsilon_insensitive' and 'squared_epsilon_insensitive'.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffles and the validation split.
-    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive'}
+    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive'} or Schedule
         Defaults: 'adaptive' (classifier), 'invscaling' (regressor); see below.
         scikit-learn's schedules with t counting *updates*: eta0; 1 / (alpha (t0 + t - 1));
         eta0 / t ** power_t; eta0 divided by 5 whenever `n_iter_no_change` epochs do not
         improve by `tol`.
+        Or a schedule object from `fastsgd.schedules` (Step, MultiStep, Exponential,
+        Cosine with warmup, ReduceOnPlateau, ...), evaluated inside the compiled update.
+    optimizer : {'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw'} or Optimizer, default='sgd'
+        The update rule, run inside the compiled kernel: plain SGD (scikit-learn's rule), or
+        an object from `fastsgd.optimizers` (SGD with momentum/Nesterov, Adagrad, RMSprop,
+        Adam, AdamW) with PyTorch's hyperparameters; the rate is `eta0` shaped by
+        `learning_rate`. Its state is kept across `partial_fit`, `warm_start` and pickling.
     eta0 : float > 0, default=0.1
         Initial learning rate (unused by 'optimal').
     power_t : float, default=0.5 (classifier), 0.25 (regressor)
@@ -155,7 +163,8 @@ class _BaseSGD(BaseEstimator):
         "verbose": ["verbose"],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
-        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "learning_rate": [StrOptions(set(SCHEDULES)), Schedule],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), Optimizer],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -347,7 +356,7 @@ default='hinge'
                  eta0=0.1, power_t=0.5, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, class_weight=None, warm_start=False, average=False,
                  batch_size=32, drop_last=False, max_updates=None, multi_class="auto",
-                 restore_best_weights=True, callbacks=None):
+                 restore_best_weights=True, callbacks=None, optimizer="sgd"):
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
@@ -375,6 +384,7 @@ default='hinge'
         self.multi_class = multi_class
         self.restore_best_weights = restore_best_weights
         self.callbacks = callbacks
+        self.optimizer = optimizer
 
     def _resolved_multi_class(self):
         if self.multi_class == "auto":
@@ -576,7 +586,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
                  power_t=0.25, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, warm_start=False, average=False, batch_size=32,
                  drop_last=False, max_updates=None, restore_best_weights=True,
-                 callbacks=None, n_jobs=None):
+                 callbacks=None, n_jobs=None, optimizer="sgd"):
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
@@ -602,6 +612,7 @@ class SGDRegressor(RegressorMixin, _BaseSGD):
         self.restore_best_weights = restore_best_weights
         self.callbacks = callbacks
         self.n_jobs = n_jobs
+        self.optimizer = optimizer
 
     def _check_y(self, y, n_samples):
         y = column_or_1d(y, warn=True)

@@ -392,3 +392,25 @@ def test_covtype_softmax_minibatch_at_least_sklearn():
                          n_jobs=1).fit(Xtr, ytr)       # threads do not change results
     ref = sk.SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0).fit(Xtr, ytr)
     assert ours.score(Xte, yte) >= ref.score(Xte, yte)
+
+
+@pytest.mark.parametrize("Estimator,loss", [(SGDClassifier, "log_loss"),
+                                            (SGDRegressor, "squared_error")])
+def test_optimizer_and_schedule_objects_pass_through(Estimator, loss):
+    """The estimators hand `optimizer` and schedule objects to the trainer unchanged."""
+    from fastsgd import LinearTrainer
+    from fastsgd.optimizers import Adam
+    from fastsgd.schedules import Cosine
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5))
+    y = (X[:, 0] > 0).astype(int) if Estimator is SGDClassifier else X @ np.arange(5.0)
+    params = dict(loss=loss, optimizer=Adam(betas=(0.8, 0.99)), eta0=0.01, batch_size=16,
+                  learning_rate=Cosine(T_max=4, warmup=1), max_iter=5, tol=None,
+                  shuffle=False, penalty=None)
+    est = Estimator(**params).fit(X, y)
+    trainer = LinearTrainer(**params).fit(X, y.astype(float))
+    np.testing.assert_allclose(np.ravel(est.coef_), np.ravel(trainer.coef_), rtol=1e-12)
+    assert est.history_["learning_rate"] == trainer.history_["learning_rate"]
+    with pytest.raises(ValueError, match="optimizer"):
+        Estimator(optimizer="lbfgs").fit(X, y)
