@@ -492,7 +492,7 @@ def train_dense_block(
 #   WeightVector). Weight decay multiplies s; each row's contribution is scattered into v,
 #   divided by s: no dense gradient buffer. sum(v^2) is kept per touched weight, so the
 #   penalty of the current weights costs O(1) per batch. When s < 1e-9 (or s = 0) v is
-#   rescaled once, O(d). ASGD: avg = (a + A v) / B with per-weight a and scalars A, B
+#   rescaled once, O(d) (with ASGD at s < 1e-3, see RESCALE_THRESHOLD_AVG). ASGD: avg = (a + A v) / B with per-weight a and scalars A, B
 #   (B <- B / (1 - mu), A <- A + mu s B, and a_j -= A dv_j for every scattered dv_j), so the
 #   average also costs O(nnz); mu = 1 (the first averaged update) resets a = 0, A = s, B = 1.
 # * Pure L1 (MODE_LAZY_L1, l2 = 0, no averaging): the cumulative truncation of Tsuruoka et
@@ -523,8 +523,10 @@ cdef enum SparseMode:
     MODE_LAZY_L1 = 1
     MODE_DENSE_UPDATE = 2
 
-# below this scale factor v is folded back into w (O(d), rare), as scikit-learn does
+# below this scale factor v is folded back into w (O(d), rare), as scikit-learn does; with
+# ASGD sooner: avg = (a + A v) / B cancels, losing about log10(1 / s) digits
 cdef double RESCALE_THRESHOLD = 1e-9
+cdef double RESCALE_THRESHOLD_AVG = 1e-3
 
 
 def csr_update_mode(double l2_strength, double l1_strength, double average_start):
@@ -853,7 +855,7 @@ def train_csr_block(
                         sqv = 0.0
                     else:
                         s *= scale
-                        if s < RESCALE_THRESHOLD:
+                        if s < (RESCALE_THRESHOLD if aw == NULL else RESCALE_THRESHOLD_AVG):
                             sqv = 0.0
                             for j in range(n_params):
                                 if aw != NULL:
