@@ -105,33 +105,29 @@ def check_csr(X, name="X", dtype=None, n_features=None):
     if nnz > indices.shape[0] or nnz > data.shape[0]:
         raise ValueError(f"{name} (CSR): indptr[-1]={nnz} but only {indices.shape[0]} "
                          f"indices and {data.shape[0]} values are stored.")
-    # --- column indices
-    if nnz:
-        idx = indices[:nnz]
-        lo, hi = idx.min(), idx.max()
-        if lo < 0:
-            pos = int(np.argmax(idx < 0))
-            raise ValueError(f"{name} (CSR): negative column index {idx[pos]} in row "
-                             f"{_row_of(indptr, pos)}.")
-        if hi >= n_cols:
-            pos = int(np.argmax(idx >= n_cols))
-            raise ValueError(f"{name} (CSR): column index {idx[pos]} in row "
-                             f"{_row_of(indptr, pos)} is out of range for {n_cols} features.")
-        if nnz > 1:
-            d = np.diff(idx.astype(np.int64))
-            starts = indptr[1:-1]
-            starts = starts[(starts > 0) & (starts < nnz)]
-            within = np.ones(nnz - 1, dtype=bool)
-            within[starts - 1] = False      # the step from one row's last entry to the next
-            bad = within & (d <= 0)
-            if bad.any():
-                pos = int(np.argmax(bad))
-                row = _row_of(indptr, pos)
-                what = "duplicate" if d[pos] == 0 else "unsorted"
-                raise ValueError(
-                    f"{name} (CSR): {what} column indices in row {row} (column {idx[pos]} "
-                    f"then {idx[pos + 1]}). Canonicalize first with X.sum_duplicates() "
-                    f"(which also sorts) or X.sort_indices().")
+    # --- column indices: one compiled pass, no temporaries
+    if indices.dtype not in (np.int32, np.int64):
+        indices = indices.astype(np.int64)
+    if indptr.dtype != indices.dtype:
+        if indices.dtype == np.int32 and nnz > np.iinfo(np.int32).max:
+            indices = indices.astype(np.int64)
+        indptr = indptr.astype(indices.dtype)
+    indices = np.ascontiguousarray(indices if indices.shape[0] == nnz else indices[:nnz])
+    indptr = np.ascontiguousarray(indptr)
+    from ._linear import csr_first_bad_index
+    kind, pos = csr_first_bad_index(indices, indptr, n_cols)
+    if kind:
+        row, col = _row_of(indptr, pos), indices[pos]
+        if kind == 1:
+            raise ValueError(f"{name} (CSR): negative column index {col} in row {row}.")
+        if kind == 2:
+            raise ValueError(f"{name} (CSR): column index {col} in row {row} is out of range "
+                             f"for {n_cols} features.")
+        what = "duplicate" if kind == 4 else "unsorted"
+        raise ValueError(
+            f"{name} (CSR): {what} column indices in row {row} (column {indices[pos - 1]} "
+            f"then {col}). Canonicalize first with X.sum_duplicates() (which also sorts) "
+            f"or X.sort_indices().")
     # --- values
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {data.dtype}.")
@@ -143,14 +139,8 @@ def check_csr(X, name="X", dtype=None, n_features=None):
         raise ValueError(f"{name} contains NaN or infinity (row {_row_of(indptr, pos)}, "
                          f"column {indices[pos]}); clean or impute the data first.")
     # --- the arrays the kernel reads
-    if indices.dtype not in (np.int32, np.int64):
-        indices = indices.astype(np.int64)
-    if indptr.dtype != indices.dtype:
-        if indices.dtype == np.int32 and nnz > np.iinfo(np.int32).max:
-            indices = indices.astype(np.int64)
-        indptr = indptr.astype(indices.dtype)
-    new = (np.ascontiguousarray(data[:nnz], dtype=dtype),
-           np.ascontiguousarray(indices[:nnz]), np.ascontiguousarray(indptr))
+    new = (np.ascontiguousarray(data if data.shape[0] == nnz else data[:nnz], dtype=dtype),
+           indices, indptr)
     if all(a is b for a, b in zip(new, (X.data, X.indices, X.indptr))):
         return X
     # set the arrays directly: the constructor could change the index dtype

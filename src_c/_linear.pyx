@@ -732,6 +732,11 @@ def train_csr_block(
             avg_weight = 1.0 / (t - st.average_start + 1.0) if (
                 use_avg and t >= st.average_start) else 0.0
 
+            if start + rows < n_order:
+                # the next batch's first row: its entries are at a random place in memory
+                i = rowp[rows]
+                fsgd_prefetch(xi + xp[i], (xp[i + 1] - xp[i]) * sizeof(csr_index))
+                fsgd_prefetch(xd + xp[i], (xp[i + 1] - xp[i]) * sizeof(floating))
             if mode == MODE_LAZY_L1:
                 # settle the penalty of the weights this batch reads, and catch them up
                 for r in range(rows):
@@ -931,3 +936,33 @@ def train_csr_block(
     result[2] = loss_sum
     result[3] = loss_sum + objective_sum
     result[4] = weight_sum
+
+
+def csr_first_bad_index(const csr_index[::1] indices, const csr_index[::1] indptr,
+                        Py_ssize_t n_features):
+    """One pass over a CSR structure (indptr already checked): (kind, position) of the first
+    stored entry whose column index is negative (1), >= n_features (2), not above the
+    previous one of its row (3: unsorted, 4: duplicate), or (0, -1) when all are valid.
+    Used by fastsgd._validation.check_csr, which words the error."""
+    cdef Py_ssize_t i, p, n = indptr.shape[0] - 1, bad_at = -1
+    cdef long long j, prev
+    cdef int kind = 0
+    with nogil:
+        for i in range(n):
+            prev = -1
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                if j < 0:
+                    kind = 1
+                elif j >= n_features:
+                    kind = 2
+                elif j <= prev:
+                    kind = 4 if j == prev else 3
+                else:
+                    prev = j
+                    continue
+                bad_at = p
+                break
+            if kind:
+                break
+    return kind, bad_at
