@@ -553,7 +553,7 @@ cdef inline double csr_dot(const floating* data, const csr_index* ind, Py_ssize_
     return s0 + s1
 
 
-cdef void csr_rows_scores(const floating* data, const csr_index* ind, const csr_index* indptr,
+cdef inline void csr_rows_scores(const floating* data, const csr_index* ind, const csr_index* indptr,
                           const double* y, const double* sw, const Py_ssize_t* rows,
                           Py_ssize_t r0, Py_ssize_t r1, const floating* v, double s,
                           const floating* intercept, Py_ssize_t n_out, Py_ssize_t n_features,
