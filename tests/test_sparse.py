@@ -163,10 +163,10 @@ def test_many_kernel_blocks(monkeypatch, penalty, average):
 
 
 def test_threads_do_not_change_results():
-    Xd, Xs, y = make_data("classification", n=2000, d=500, density=0.05, seed=8)
+    Xd, Xs, y = make_data("classification", n=4000, d=1000, density=0.15, seed=8)
     coefs = []
     for n_jobs in (1, 2):
-        tr = LinearTrainer("log_loss", batch_size=2000, max_iter=3, tol=None, random_state=0,
+        tr = LinearTrainer("log_loss", batch_size=4000, max_iter=3, tol=None, random_state=0,
                            n_jobs=n_jobs, eta0=0.1).fit(Xs, y)
         coefs.append(tr.coef_.copy())
     assert np.array_equal(coefs[0], coefs[1])
