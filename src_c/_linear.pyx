@@ -762,7 +762,7 @@ def train_csr_block(
             parallel = st.n_threads > 1 and rows > CHUNK_ROWS and \
                 nnz_b * n_out >= MIN_PARALLEL_SPARSE
             if parallel:
-                n_chunks = chunks_for(rows)
+                n_chunks = chunks_for(rows, 1)   # rows only: any n_out
                 for c in prange(n_chunks, num_threads=st.n_threads, schedule='static'):
                     bad[c] = 0.0
                     csr_rows_scores(xd, xi, xp, &y[0], &sample_weight[0], rowp,
