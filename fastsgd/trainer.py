@@ -349,13 +349,19 @@ class LinearTrainer:
         return self._eta
 
     def _snapshot(self):
-        return [a.copy() for a in (self.coef_, self.intercept_, self.avg_coef_,
-                                   self.avg_intercept_, self._l1_applied, self._counters)]
+        # arrays the kernels leave untouched are not copied (ASGD averages when averaging is
+        # off): with sparse data a block can cost less than copying n_features weights
+        averaging = self._average_start() > 0
+        return [a.copy() if keep else None for a, keep in zip(
+            (self.coef_, self.intercept_, self.avg_coef_, self.avg_intercept_,
+             self._l1_applied, self._counters),
+            (True, True, averaging, averaging, self._l1_strength() > 0, True))]
 
     def _restore(self, snap):
         for target, saved in zip((self.coef_, self.intercept_, self.avg_coef_,
                                   self.avg_intercept_, self._l1_applied, self._counters), snap):
-            target[...] = saved
+            if saved is not None:
+                target[...] = saved
 
     def _train(self, X, y, sw, max_epochs, max_updates, callbacks, validation_score,
                warn_on_budget):

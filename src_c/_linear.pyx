@@ -713,9 +713,11 @@ def train_csr_block(
     with nogil:
         sq = 0.0
         ab = 0.0
-        for j in range(n_params):
-            sq += <double> w[j] * w[j]
-            ab += fabs(w[j])
+        if mode == MODE_DENSE_UPDATE or (mode == MODE_SCALED and st.l2_strength > 0.0):
+            # the penalty of the current weights (else sq is only a NaN/inf detector)
+            for j in range(n_params):
+                sq += <double> w[j] * w[j]
+                ab += fabs(w[j])
         sqv = sq
         if aw != NULL:
             for j in range(n_params):
