@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["check_features", "check_target", "check_sample_weight", "check_choice",
+__all__ = ["check_features", "check_csr", "check_target", "check_sample_weight", "check_choice",
            "check_number", "check_batch_size", "check_budget"]
 
 
@@ -20,8 +20,7 @@ def check_features(X, name="X", dtype=None, n_features=None):
     if X is None:
         raise ValueError(f"{name} is None; expected a 2-D array of shape (n_samples, n_features).")
     if sp.issparse(X):
-        raise TypeError(f"{name} is a sparse matrix; sparse input is not supported yet: "
-                        f"pass {name}.toarray() or a dense array.")
+        return check_csr(X, name=name, dtype=dtype, n_features=n_features)
     X = np.asarray(X)
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} holds complex numbers.")
@@ -50,6 +49,104 @@ def check_features(X, name="X", dtype=None, n_features=None):
         raise ValueError(f"{name} contains NaN or infinity (first at index "
                          f"[{_first_nonfinite(X)}]); clean or impute the data first.")
     return X
+
+
+def _row_of(indptr, position):
+    """The row that holds stored entry `position` of a CSR matrix."""
+    return int(np.searchsorted(indptr, position, side="right")) - 1
+
+
+def check_csr(X, name="X", dtype=None, n_features=None):
+    """Return a validated CSR matrix for the sparse kernel.
+
+    Any ``scipy.sparse`` matrix or array is accepted; formats other than CSR are converted
+    once (``X.tocsr()``, which also sums COO duplicates). Values keep float32/float64 (other
+    numeric dtypes become float64, or `dtype` when given); int32 and int64 indices are both
+    used as they are, without a copy (indptr is cast to the indices' dtype when the two
+    differ). A CSR input that needs no change is returned as is.
+
+    Refused with a ValueError naming the problem (and the row where there is one), before any
+    kernel runs: wrong shape or no samples/features, a bad `indptr` (length, start, not
+    non-decreasing, end past the stored entries), column indices that are negative, >=
+    n_features, unsorted or duplicated within a row (no silent canonicalization: call
+    ``X.sum_duplicates()`` / ``X.sort_indices()`` first), and NaN or infinite values.
+    """
+    if len(X.shape) != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if X.format != "csr":
+        X = X.tocsr()
+    n_samples, n_cols = X.shape
+    if n_samples == 0:
+        raise ValueError(f"{name} is empty: found 0 samples (shape {X.shape}).")
+    if n_cols == 0:
+        raise ValueError(f"{name} has 0 features (shape {X.shape}).")
+    if n_features is not None and n_cols != n_features:
+        raise ValueError(f"{name} has {n_cols} features, but the model was fitted with "
+                         f"{n_features} features.")
+    data, indices, indptr = np.asarray(X.data), np.asarray(X.indices), np.asarray(X.indptr)
+    if data.ndim != 1 or indices.ndim != 1 or indptr.ndim != 1:
+        raise ValueError(f"{name} (CSR): data, indices and indptr must be 1-D arrays.")
+    if indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu":
+        raise ValueError(f"{name} (CSR): indices and indptr must hold integers, got "
+                         f"{indices.dtype} and {indptr.dtype}.")
+    # --- indptr
+    if indptr.shape[0] != n_samples + 1:
+        raise ValueError(f"{name} (CSR): indptr has length {indptr.shape[0]}, expected "
+                         f"n_samples + 1 = {n_samples + 1}.")
+    if indptr[0] != 0:
+        raise ValueError(f"{name} (CSR): indptr[0] must be 0, got {indptr[0]}.")
+    steps = np.diff(indptr.astype(np.int64))
+    if (steps < 0).any():
+        row = int(np.argmax(steps < 0))
+        raise ValueError(f"{name} (CSR): indptr decreases at row {row} "
+                         f"(indptr[{row}]={indptr[row]} > indptr[{row + 1}]="
+                         f"{indptr[row + 1]}).")
+    nnz = int(indptr[-1])
+    if nnz > indices.shape[0] or nnz > data.shape[0]:
+        raise ValueError(f"{name} (CSR): indptr[-1]={nnz} but only {indices.shape[0]} "
+                         f"indices and {data.shape[0]} values are stored.")
+    # --- column indices: one compiled pass, no temporaries
+    if indices.dtype not in (np.int32, np.int64):
+        indices = indices.astype(np.int64)
+    if indptr.dtype != indices.dtype:
+        if indices.dtype == np.int32 and nnz > np.iinfo(np.int32).max:
+            indices = indices.astype(np.int64)
+        indptr = indptr.astype(indices.dtype)
+    indices = np.ascontiguousarray(indices if indices.shape[0] == nnz else indices[:nnz])
+    indptr = np.ascontiguousarray(indptr)
+    from ._linear import csr_first_bad_index
+    kind, pos = csr_first_bad_index(indices, indptr, n_cols)
+    if kind:
+        row, col = _row_of(indptr, pos), indices[pos]
+        if kind == 1:
+            raise ValueError(f"{name} (CSR): negative column index {col} in row {row}.")
+        if kind == 2:
+            raise ValueError(f"{name} (CSR): column index {col} in row {row} is out of range "
+                             f"for {n_cols} features.")
+        what = "duplicate" if kind == 4 else "unsorted"
+        raise ValueError(
+            f"{name} (CSR): {what} column indices in row {row} (column {indices[pos - 1]} "
+            f"then {col}). Canonicalize first with X.sum_duplicates() (which also sorts) "
+            f"or X.sort_indices().")
+    # --- values
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {data.dtype}.")
+    if dtype is None:
+        dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
+    dtype = np.dtype(dtype)
+    if nnz and not np.isfinite(data[:nnz]).all():
+        pos = int(np.argmax(~np.isfinite(data[:nnz])))
+        raise ValueError(f"{name} contains NaN or infinity (row {_row_of(indptr, pos)}, "
+                         f"column {indices[pos]}); clean or impute the data first.")
+    # --- the arrays the kernel reads
+    new = (np.ascontiguousarray(data if data.shape[0] == nnz else data[:nnz], dtype=dtype),
+           indices, indptr)
+    if all(a is b for a, b in zip(new, (X.data, X.indices, X.indptr))):
+        return X
+    # set the arrays directly: the constructor could change the index dtype
+    out = type(X)(X.shape, dtype=dtype)
+    out.data, out.indices, out.indptr = new
+    return out
 
 
 def check_target(y, n_samples, name="y"):

@@ -282,7 +282,7 @@ class _BaseSGD(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True   # CSR kernel (issue 6)
         return tags
 
 

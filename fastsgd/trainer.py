@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -399,11 +400,17 @@ class LinearTrainer:
                 self._l1_applied, self._counters, self._opt_coef, self._opt_intercept)
 
     def _snapshot(self):
-        return [a.copy() for a in self._state_arrays()]
+        # arrays the kernels leave untouched are not copied (ASGD averages when averaging is
+        # off, L1 state without L1): with sparse data a block can cost less than copying
+        # n_features weights
+        averaging = self._average_start() > 0
+        keep = (True, True, averaging, averaging, self._l1_strength() > 0, True, True, True)
+        return [a.copy() if k else None for a, k in zip(self._state_arrays(), keep)]
 
     def _restore(self, snap):
         for target, saved in zip(self._state_arrays(), snap):
-            target[...] = saved
+            if saved is not None:
+                target[...] = saved
 
     def _train(self, X, y, sw, max_epochs, max_updates, callbacks, validation_score,
                warn_on_budget):
@@ -417,7 +424,10 @@ class LinearTrainer:
         settings = self._settings(n_threads, batch_size)
         kernel = _linear.train_dense_block
         work_per_batch = batch_size * self.coef_.size
-        batches_per_block = max(1, int(BLOCK_WORK // max(1, work_per_batch)))
+        block_work = BLOCK_WORK
+        if sp.issparse(X):
+            kernel, work_per_batch, block_work = self._csr_kernel(X, batch_size, settings)
+        batches_per_block = max(1, int(block_work // max(1, work_per_batch)))
         result = np.zeros(6)
         updates_at_start = self.n_updates_
         epochs_this_call = 0
@@ -484,6 +494,26 @@ class LinearTrainer:
             warnings.warn(f"Maximum number of epochs ({max_epochs}) reached before "
                           "convergence: consider increasing max_iter.", ConvergenceWarning,
                           stacklevel=3)
+
+    def _csr_kernel(self, X, batch_size, settings):
+        """The CSR kernel bound to X's arrays, the work of one batch and of one block: an
+        update costs the batch's non-zeros (times the outputs), plus O(coef.size) in the
+        dense-update mode (elastic net, L1 with averaging); each block also pays
+        O(coef.size) to leave real weights behind, so blocks are at least a few of those."""
+        data, indices, indptr = X.data, X.indices, X.indptr
+
+        def kernel(_, *args):
+            return _linear.train_csr_block(data, indices, indptr, *args)
+
+        n_out = self.coef_.shape[0]
+        work = batch_size * max(1.0, indptr[-1] / X.shape[0]) * n_out
+        optim = settings["optim"]
+        stateful = optim["code"] != 0 or optim["clip_value"] > 0 or optim["clip_norm"] > 0
+        mode = _linear.csr_update_mode(settings["l2_strength"], settings["l1_strength"],
+                                       settings["average_start"], stateful)
+        if mode == 2:
+            work += self.coef_.size
+        return kernel, work, max(BLOCK_WORK, 8 * self.coef_.size)
 
     def _raise_kernel_error(self, status, batch):
         epoch, it = self.n_epochs_, self.n_updates_

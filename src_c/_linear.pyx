@@ -27,7 +27,7 @@ order. Results are bit-identical for any `n_threads`.
 """
 from cython.parallel cimport prange
 from libc.math cimport pow, fabs, isfinite
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset, memcpy
 from cython cimport floating
 from scipy.linalg.cython_blas cimport dgemm, sgemm
@@ -582,3 +582,563 @@ def train_dense_block(
     result[3] = loss_sum + objective_sum
     result[4] = weight_sum
     result[5] = eta if done > 0 else learning_rate_at(&st, t)
+
+
+# =====================================================================================
+# Sparse (CSR) kernel
+# =====================================================================================
+# Mini-batch SGD on CSR data: the same model, batches, schedules, status codes and counters
+# as `train_dense_block`, with the cost of an update proportional to the batch's non-zeros.
+#
+# Strategy (see docs/sparse.md for the derivations and the measurements):
+#
+# * Scores first. All the batch's scores are computed with the weights of the previous update
+#   (rows in parallel chunks when the batch is large; every row writes its own slot, so the
+#   result does not depend on the thread count), then the update is applied.
+# * L2 or no penalty (MODE_SCALED): w = s * v (Bottou's scale factor, as scikit-learn's
+#   WeightVector). Weight decay multiplies s; each row's contribution is scattered into v,
+#   divided by s: no dense gradient buffer. sum(v^2) is kept per touched weight, so the
+#   penalty of the current weights costs O(1) per batch. When s < 1e-9 (or s = 0) v is
+#   rescaled once, O(d) (with ASGD at s < 1e-3, see RESCALE_THRESHOLD_AVG). ASGD: avg = (a + A v) / B with per-weight a and scalars A, B
+#   (B <- B / (1 - mu), A <- A + mu s B, and a_j -= A dv_j for every scattered dv_j), so the
+#   average also costs O(nnz); mu = 1 (the first averaged update) resets a = 0, A = s, B = 1.
+# * Pure L1 (MODE_LAZY_L1, l2 = 0, no averaging): the cumulative truncation of Tsuruoka et
+#   al. (2009) is lazy by construction: clip(w - (u + q_j)) with the global budget u. A weight
+#   that no batch touches is unchanged between truncations (no decay when l2 = 0), and
+#   truncating once with the latest u equals truncating at every update (each truncation
+#   leaves q_j = -sign(w) u, and 0 is absorbing). So a batch first catches up the weights it
+#   reads, then updates and truncates them; the others catch up at the end of the block.
+#   The objective's penalty sum_b weight_b * l1 |w(b)|_1 is settled per weight when it is next
+#   touched: between touches |w_j(b)| = max(0, r_j - u_b) with r_j = |w_j| - sign(w_j) q_j,
+#   summed from prefix sums of weight_b and weight_b u_b (a binary search finds where it hits 0).
+# * Elastic net, or L1 with averaging (MODE_DENSE_UPDATE): the decay between touches changes
+#   what the truncation does, and the average is taken before the truncation, so no lazy form
+#   is exact in general: the sparse gradient is scattered into a double buffer and the dense
+#   kernel's own `update_block` applies decay, step, average and truncation to every weight,
+#   O(d) per update (the forward pass stays O(nnz)).
+#
+# Equivalence: the coefficients equal the dense kernel's on the same data to rounding
+# (tests/test_sparse.py checks 1e-10 relative in float64 for every loss and penalty).
+from libc.stdint cimport int32_t, int64_t
+
+ctypedef fused csr_index:
+    int32_t
+    int64_t
+
+cdef enum SparseMode:
+    MODE_SCALED = 0
+    MODE_LAZY_L1 = 1
+    MODE_DENSE_UPDATE = 2
+
+# below this scale factor v is folded back into w (O(d), rare), as scikit-learn does; with
+# ASGD sooner: avg = (a + A v) / B cancels, losing about log10(1 / s) digits
+cdef double RESCALE_THRESHOLD = 1e-9
+cdef double RESCALE_THRESHOLD_AVG = 1e-3
+# batch non-zeros x outputs below which the scores are computed by one thread: the sparse
+# update is serial, so threads only split the scoring half; measured on R8 (8 outputs) on the
+# shared 2-core machine, a fork/join per batch of 128 rows (60k multiply-adds) cost 4x
+cdef Py_ssize_t MIN_PARALLEL_SPARSE = 1 << 19
+
+
+def csr_update_mode(double l2_strength, double l1_strength, double average_start,
+                    bint stateful=False):
+    """Which sparse update `train_csr_block` uses: 0 = scaled (O(nnz)), 1 = lazy L1
+    (O(nnz)), 2 = dense update (O(n_features) per update). Stateful optimizers (momentum,
+    Adagrad, RMSprop, Adam) and gradient clipping take the dense update: their state moves
+    every weight at every step, also where the batch's gradient is zero."""
+    if stateful:
+        return MODE_DENSE_UPDATE
+    if l1_strength <= 0.0:
+        return MODE_SCALED
+    if l2_strength <= 0.0 and average_start <= 0.0:
+        return MODE_LAZY_L1
+    return MODE_DENSE_UPDATE
+
+
+cdef inline double csr_dot(const floating* data, const csr_index* ind, Py_ssize_t p0,
+                           Py_ssize_t p1, const floating* w) noexcept nogil:
+    """sum_p data[p] * w[ind[p]] in double, two accumulators."""
+    cdef double s0 = 0.0, s1 = 0.0
+    cdef Py_ssize_t p = p0
+    while p + 1 < p1:
+        s0 += <double> data[p] * w[ind[p]]
+        s1 += <double> data[p + 1] * w[ind[p + 1]]
+        p += 2
+    if p < p1:
+        s0 += <double> data[p] * w[ind[p]]
+    return s0 + s1
+
+
+cdef inline void csr_rows_scores(const floating* data, const csr_index* ind, const csr_index* indptr,
+                          const double* y, const double* sw, const Py_ssize_t* rows,
+                          Py_ssize_t r0, Py_ssize_t r1, const floating* v, double s,
+                          const floating* intercept, Py_ssize_t n_out, Py_ssize_t n_features,
+                          const Settings* st,
+                          double* dz,        # OUT (rows, n_out): w_i dL/dz_i
+                          double* lossr,     # OUT (rows,): w_i L_i
+                          double* bad        # OUT 1.0 if a score is not finite
+                          ) noexcept nogil:
+    """Scores and weighted loss derivatives of batch rows r0..r1-1 (old weights)."""
+    cdef Py_ssize_t r, i, k
+    cdef double wi
+    cdef double* z
+    for r in range(r0, r1):
+        i = rows[r]
+        z = dz + r * n_out
+        for k in range(n_out):
+            z[k] = s * csr_dot(data, ind, indptr[i], indptr[i + 1], v + k * n_features) \
+                + intercept[k]
+            if not isfinite(z[k]):
+                bad[0] = 1.0
+                return
+        wi = sw[i]
+        lossr[r] = wi * sample_loss(st, z, y[i], n_out)
+        for k in range(n_out):
+            z[k] = wi * z[k]
+
+
+cdef inline void l1_truncate(floating* w, double* q, double u) noexcept nogil:
+    """The cumulative L1 clip of one weight (same arithmetic as update_block)."""
+    cdef double v = w[0], before = v
+    if v > 0.0:
+        v = v - (u + q[0])
+        if v < 0.0:
+            v = 0.0
+    elif v < 0.0:
+        v = v + (u - q[0])
+        if v > 0.0:
+            v = 0.0
+    else:
+        return
+    q[0] += v - before
+    w[0] = <floating> v
+
+
+cdef inline double l1_settle(const floating* w, const double* q, Py_ssize_t n_out,
+                             Py_ssize_t n_features, Py_ssize_t j, Py_ssize_t c0, Py_ssize_t c1,
+                             const double* ub, const double* wp, const double* wup
+                             ) noexcept nogil:
+    """sum over batches c in [c0, c1) of weight_c * |w_j(c)|_1 (all outputs) for a weight
+    untouched since c0: |w(c)| = max(0, r - ub[c]), ub nondecreasing."""
+    cdef Py_ssize_t k, lo, hi, mid
+    cdef double x, r, total = 0.0
+    if c1 <= c0:
+        return 0.0
+    for k in range(n_out):
+        x = w[k * n_features + j]
+        if x == 0.0:
+            continue
+        r = fabs(x) - (q[k * n_features + j] if x > 0.0 else -q[k * n_features + j])
+        # first c in [c0, c1) with ub[c] >= r (the weight is 0 from there on)
+        lo = c0
+        hi = c1
+        if ub[c1 - 1] >= r:
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if ub[mid] >= r:
+                    hi = mid
+                else:
+                    lo = mid + 1
+        total += r * (wp[hi] - wp[c0]) - (wup[hi] - wup[c0])
+    return total
+
+
+def train_csr_block(
+    const floating[::1] data,           # IN  CSR values (nnz,)
+    const csr_index[::1] indices,       # IN  CSR column indices, sorted, unique per row
+    const csr_index[::1] indptr,        # IN  CSR row pointers (n_samples + 1,)
+    const double[::1] y,                # IN  target, +-1 label or class index
+    const double[::1] sample_weight,    # IN  (n_samples,)
+    const Py_ssize_t[::1] order,        # IN  this epoch's sample order
+    Py_ssize_t first_batch,             # IN  first batch of the epoch to run
+    Py_ssize_t n_batches,               # IN  batches to run in this call
+    floating[:, ::1] coef,              # IN/OUT (n_outputs, n_features)
+    floating[::1] intercept,            # IN/OUT (n_outputs,)
+    floating[:, ::1] avg_coef,          # IN/OUT ASGD averages, same shapes (unused if off)
+    floating[::1] avg_intercept,        # IN/OUT
+    double[:, ::1] l1_applied,          # IN/OUT L1 penalty applied per weight (q), if L1
+    double[:, :, ::1] opt_coef,         # IN/OUT optimizer state, as in train_dense_block
+    double[:, ::1] opt_intercept,       # IN/OUT
+    double[::1] counters,               # IN/OUT as in train_dense_block
+    dict settings,
+    double[::1] result,                 # OUT as in train_dense_block
+):
+    """`train_dense_block` for a CSR matrix given as (data, indices, indptr); the input must
+    have been validated by fastsgd._validation.check_csr (no kernel-side checks)."""
+    cdef Settings st = settings
+    cdef Py_ssize_t n_features = coef.shape[1], n_out = coef.shape[0]
+    cdef Py_ssize_t n_params = n_out * n_features, n_order = order.shape[0]
+    cdef Py_ssize_t max_rows = min(st.batch_size, n_order)
+    cdef Py_ssize_t n_ublocks = (n_params + UPDATE_BLOCK - 1) // UPDATE_BLOCK
+    cdef bint plain = st.optim.code == PLAIN_SGD
+    cdef bint use_clip_norm = st.optim.clip_norm > 0.0
+    cdef bint clipping = use_clip_norm or st.optim.clip_value > 0.0
+    cdef int mode = csr_update_mode(st.l2_strength, st.l1_strength, st.average_start,
+                                    not plain or clipping)
+    cdef Py_ssize_t n_slots = optim_slots(&st.optim)
+    cdef double opt_step = counters[4], gsq, clip_coef = 1.0, gbk
+    cdef OptStep kw, kb
+    cdef double* so = NULL
+    cdef double* sb = NULL
+    cdef bint use_avg = st.average_start > 0.0
+    cdef bint use_l1 = st.l1_strength > 0.0
+    cdef Py_ssize_t b, bl, c, k, j, p, r, i, start, rows, n_chunks, blk, kd, done = 0
+    cdef Py_ssize_t nnz_b
+    cdef double t = counters[0], u = counters[1]
+    cdef double eta, scale, inv_rows, avg_weight, step, gb, loss_b, weight_b, sq, ab, pen
+    cdef double loss_sum = 0.0, objective_sum = 0.0, weight_sum = 0.0, l1_pen = 0.0
+    cdef double s = 1.0, sqv = 0.0, A = 0.0, B = 1.0, old, new, x
+    cdef bint parallel
+    cdef int status = OK
+    cdef floating* w = &coef[0, 0]
+    cdef floating* avgp = &avg_coef[0, 0] if use_avg else NULL
+    cdef double* q = &l1_applied[0, 0] if use_l1 else NULL
+    cdef const floating* xd = &data[0] if data.shape[0] > 0 else NULL
+    cdef const csr_index* xi = &indices[0] if indices.shape[0] > 0 else NULL
+    cdef const csr_index* xp = &indptr[0]
+    cdef const Py_ssize_t* rowp
+    cdef double* dz = NULL
+    cdef double* lossr = NULL
+    cdef double* bad = NULL
+    cdef double* aw = NULL       # MODE_SCALED + average: a_j
+    cdef double* g = NULL        # MODE_DENSE_UPDATE: the batch gradient (zeroed after use)
+    cdef double* norms = NULL
+    cdef double* ub = NULL       # MODE_LAZY_L1 history: u before batch c
+    cdef double* wp = NULL       #   prefix sums of weight_c
+    cdef double* wup = NULL      #   prefix sums of weight_c * u_c
+    cdef Py_ssize_t* last = NULL #   per feature: first batch not yet settled
+
+    dz = <double*> malloc(max_rows * n_out * sizeof(double))
+    lossr = <double*> malloc(max_rows * sizeof(double))
+    bad = <double*> malloc(MAX_CHUNKS * sizeof(double))
+    norms = <double*> malloc(n_ublocks * 2 * sizeof(double))
+    cdef bint ok = dz != NULL and lossr != NULL and bad != NULL and norms != NULL
+    if mode == MODE_SCALED and use_avg:
+        aw = <double*> malloc(n_params * sizeof(double))
+        ok = ok and aw != NULL
+    elif mode == MODE_DENSE_UPDATE:
+        g = <double*> calloc(n_params, sizeof(double))
+        ok = ok and g != NULL
+    elif mode == MODE_LAZY_L1:
+        ub = <double*> malloc((n_batches + 1) * sizeof(double))
+        wp = <double*> malloc((n_batches + 1) * sizeof(double))
+        wup = <double*> malloc((n_batches + 1) * sizeof(double))
+        last = <Py_ssize_t*> calloc(n_features, sizeof(Py_ssize_t))
+        ok = ok and ub != NULL and wp != NULL and wup != NULL and last != NULL
+    if not ok:
+        free(dz); free(lossr); free(bad); free(norms); free(aw); free(g)
+        free(ub); free(wp); free(wup); free(last)
+        result[0] = <int> NO_MEMORY
+        result[1] = 0
+        return
+
+    if not plain:
+        if (opt_coef.shape[0] < n_slots or opt_coef.shape[1] != n_out
+                or opt_coef.shape[2] != n_features or opt_intercept.shape[0] < n_slots
+                or opt_intercept.shape[1] != n_out):
+            free(dz); free(lossr); free(bad); free(norms); free(aw); free(g)
+            free(ub); free(wp); free(wup); free(last)
+            raise ValueError("optimizer state does not fit the model")
+        so = &opt_coef[0, 0, 0]
+        sb = &opt_intercept[0, 0]
+    memset(&kw, 0, sizeof(OptStep))
+    memset(&kb, 0, sizeof(OptStep))
+
+    with nogil:
+        sq = 0.0
+        ab = 0.0
+        if mode == MODE_DENSE_UPDATE or (mode == MODE_SCALED and st.l2_strength > 0.0):
+            # the penalty of the current weights (else sq is only a NaN/inf detector)
+            for j in range(n_params):
+                sq += <double> w[j] * w[j]
+                ab += fabs(w[j])
+        sqv = sq
+        if aw != NULL:
+            for j in range(n_params):
+                aw[j] = avgp[j]
+        if mode == MODE_LAZY_L1:
+            wp[0] = 0.0
+            wup[0] = 0.0
+        for b in range(first_batch, first_batch + n_batches):
+            bl = b - first_batch
+            start = b * st.batch_size
+            rows = min(st.batch_size, n_order - start)
+            rowp = &order[start]
+            eta = learning_rate_at(&st, t)
+            scale = 1.0 - eta * st.l2_strength
+            if scale < 0.0:
+                scale = 0.0
+            inv_rows = 1.0 / rows
+            avg_weight = 1.0 / (t - st.average_start + 1.0) if (
+                use_avg and t >= st.average_start) else 0.0
+            opt_step += 1.0
+            if not plain:
+                optim_scalars(&st.optim, eta, st.l2_strength, st.optim.weight_decay, opt_step,
+                              &kw)
+                optim_scalars(&st.optim, eta * st.intercept_decay, 0.0, 0.0, opt_step, &kb)
+
+            if start + rows < n_order:
+                # the next batch's first row: its entries are at a random place in memory
+                i = rowp[rows]
+                fsgd_prefetch(xi + xp[i], (xp[i + 1] - xp[i]) * sizeof(csr_index))
+                fsgd_prefetch(xd + xp[i], (xp[i + 1] - xp[i]) * sizeof(floating))
+            if mode == MODE_LAZY_L1:
+                # settle the penalty of the weights this batch reads, and catch them up
+                for r in range(rows):
+                    i = rowp[r]
+                    for p in range(xp[i], xp[i + 1]):
+                        j = xi[p]
+                        if last[j] != bl:
+                            l1_pen += st.l1_strength * l1_settle(
+                                w, q, n_out, n_features, j, last[j], bl, ub, wp, wup)
+                            for k in range(n_out):
+                                l1_truncate(w + k * n_features + j, q + k * n_features + j, u)
+                            last[j] = bl
+
+            # ---- scores with the current weights (w = s * v)
+            nnz_b = 0
+            if st.n_threads > 1 and rows > CHUNK_ROWS:
+                for r in range(rows):
+                    nnz_b += xp[rowp[r] + 1] - xp[rowp[r]]
+            parallel = st.n_threads > 1 and rows > CHUNK_ROWS and \
+                nnz_b * n_out >= MIN_PARALLEL_SPARSE
+            if parallel:
+                n_chunks = chunks_for(rows, 1)   # rows only: any n_out
+                for c in prange(n_chunks, num_threads=st.n_threads, schedule='static'):
+                    bad[c] = 0.0
+                    csr_rows_scores(xd, xi, xp, &y[0], &sample_weight[0], rowp,
+                                    c * rows // n_chunks, (c + 1) * rows // n_chunks,
+                                    w, s, &intercept[0], n_out, n_features, &st, dz, lossr,
+                                    bad + c)
+            else:
+                n_chunks = 1
+                bad[0] = 0.0
+                csr_rows_scores(xd, xi, xp, &y[0], &sample_weight[0], rowp, 0, rows, w, s,
+                                &intercept[0], n_out, n_features, &st, dz, lossr, bad)
+            for c in range(n_chunks):
+                if bad[c] != 0.0:
+                    status = NONFINITE
+            if status != OK:
+                break
+            weight_b = 0.0
+            for r in range(rows):
+                loss_sum += lossr[r]
+                weight_b += sample_weight[rowp[r]]
+            weight_sum += weight_b
+
+            # ---- penalty of the current weights, for the objective
+            if mode == MODE_LAZY_L1:
+                ub[bl] = u
+                wp[bl + 1] = wp[bl] + weight_b
+                wup[bl + 1] = wup[bl] + weight_b * u
+                for r in range(rows):
+                    i = rowp[r]
+                    for p in range(xp[i], xp[i + 1]):
+                        j = xi[p]
+                        if last[j] == bl:
+                            for k in range(n_out):
+                                l1_pen += weight_b * st.l1_strength * fabs(w[k * n_features + j])
+                            last[j] = bl + 1
+            elif mode == MODE_SCALED:
+                objective_sum += weight_b * 0.5 * st.l2_strength * s * s * sqv
+            else:
+                objective_sum += weight_b * penalty_value(&st, sq, ab)
+
+            # ---- the update
+            if mode == MODE_DENSE_UPDATE:
+                for r in range(rows):
+                    i = rowp[r]
+                    for k in range(n_out):
+                        x = dz[r * n_out + k]
+                        if x != 0.0:
+                            kd = k * n_features
+                            for p in range(xp[i], xp[i + 1]):
+                                g[kd + xi[p]] += x * xd[p]
+                u += st.l1_strength * eta
+                parallel = st.n_threads > 1 and n_params >= MIN_PARALLEL_WORK
+                clip_coef = 1.0
+                if use_clip_norm:
+                    # global norm of the clipped mean gradient, weights then intercept
+                    for blk in prange(n_ublocks, num_threads=st.n_threads,
+                                      use_threads_if=parallel, schedule='static'):
+                        reduce_block(g, 1, n_params, blk * UPDATE_BLOCK,
+                                     min((blk + 1) * UPDATE_BLOCK, n_params), inv_rows,
+                                     st.optim.clip_value, norms + 2 * blk)
+                    gsq = 0.0
+                    for blk in range(n_ublocks):
+                        gsq += norms[2 * blk]
+                    if st.fit_intercept:
+                        for k in range(n_out):
+                            gb = 0.0
+                            for r in range(rows):
+                                gb += dz[r * n_out + k]
+                            gbk = clip_grad(inv_rows * gb, st.optim.clip_value)
+                            gsq += gbk * gbk
+                    clip_coef = clip_norm_coef(gsq, st.optim.clip_norm)
+                for blk in prange(n_ublocks, num_threads=st.n_threads,
+                                  use_threads_if=parallel, schedule='static'):
+                    update_block(w, avgp, q, so, g, 1, n_params,
+                                 blk * UPDATE_BLOCK, min((blk + 1) * UPDATE_BLOCK, n_params),
+                                 inv_rows, clip_coef, eta, scale, avg_weight, u, &st, &kw,
+                                 norms + 2 * blk)
+                sq = 0.0
+                ab = 0.0
+                for blk in range(n_ublocks):
+                    sq += norms[2 * blk]
+                    ab += norms[2 * blk + 1]
+                for r in range(rows):   # zero what the batch wrote: O(nnz), not O(d)
+                    i = rowp[r]
+                    for k in range(n_out):
+                        kd = k * n_features
+                        for p in range(xp[i], xp[i + 1]):
+                            g[kd + xi[p]] = 0.0
+            elif mode == MODE_LAZY_L1:
+                # l2 = 0: no decay, s = 1
+                for r in range(rows):
+                    i = rowp[r]
+                    for k in range(n_out):
+                        step = -eta * inv_rows * dz[r * n_out + k]
+                        if step != 0.0:
+                            kd = k * n_features
+                            for p in range(xp[i], xp[i + 1]):
+                                w[kd + xi[p]] = <floating> (w[kd + xi[p]] + step * xd[p])
+                u += st.l1_strength * eta
+                sq = 0.0
+                for r in range(rows):
+                    i = rowp[r]
+                    for p in range(xp[i], xp[i + 1]):
+                        j = xi[p]
+                        for k in range(n_out):
+                            l1_truncate(w + k * n_features + j, q + k * n_features + j, u)
+                            sq += w[k * n_features + j]   # NaN/inf detector only
+            else:
+                # MODE_SCALED: decay through s, then scatter the rows' contributions
+                if scale != 1.0:
+                    if scale == 0.0:
+                        # w = 0 - eta g: fold the average into a, drop v
+                        for j in range(n_params):
+                            if aw != NULL:
+                                aw[j] += A * w[j]
+                            w[j] = 0
+                        A = 0.0
+                        s = 1.0
+                        sqv = 0.0
+                    else:
+                        s *= scale
+                        if s < (RESCALE_THRESHOLD if aw == NULL else RESCALE_THRESHOLD_AVG):
+                            sqv = 0.0
+                            for j in range(n_params):
+                                if aw != NULL:
+                                    aw[j] += A * w[j]
+                                w[j] = <floating> (s * w[j])
+                                sqv += <double> w[j] * w[j]
+                            A = 0.0
+                            s = 1.0
+                for r in range(rows):
+                    i = rowp[r]
+                    for k in range(n_out):
+                        step = -eta * inv_rows * dz[r * n_out + k] / s
+                        if step != 0.0:
+                            kd = k * n_features
+                            for p in range(xp[i], xp[i + 1]):
+                                j = kd + xi[p]
+                                old = w[j]
+                                w[j] = <floating> (old + step * xd[p])
+                                new = w[j]
+                                sqv += new * new - old * old
+                                if aw != NULL:
+                                    aw[j] -= A * (new - old)
+                if avg_weight > 0.0:
+                    if avg_weight == 1.0:
+                        for j in range(n_params):
+                            aw[j] = 0.0
+                        A = s
+                        B = 1.0
+                    else:
+                        B = B / (1.0 - avg_weight)
+                        A = A + avg_weight * s * B
+                sq = sqv
+
+            if st.fit_intercept:
+                for k in range(n_out):
+                    gb = 0.0
+                    for r in range(rows):
+                        gb += dz[r * n_out + k]
+                    if plain and not clipping:
+                        intercept[k] = <floating> (
+                            intercept[k] - eta * inv_rows * gb * st.intercept_decay)
+                    else:
+                        gbk = clip_grad(inv_rows * gb, st.optim.clip_value) * clip_coef
+                        if plain:
+                            intercept[k] = <floating> (
+                                intercept[k] - eta * gbk * st.intercept_decay)
+                        else:
+                            intercept[k] = <floating> optim_update(
+                                &st.optim, &kb, intercept[k], gbk, sb + k, n_out)
+            if use_avg and avg_weight > 0.0:
+                for k in range(n_out):
+                    avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
+            t += 1.0
+            done += 1
+            counters[2] += 1.0
+            counters[3] += rows
+            counters[4] = opt_step
+            if not isfinite(sq) or not isfinite(intercept[0]):
+                status = NONFINITE
+                break
+
+        # ---- leave the state as the dense kernel would: real weights and averages
+        if mode == MODE_LAZY_L1:
+            for j in range(n_features):
+                l1_pen += st.l1_strength * l1_settle(w, q, n_out, n_features, j, last[j],
+                                                     done, ub, wp, wup)
+                for k in range(n_out):
+                    l1_truncate(w + k * n_features + j, q + k * n_features + j, u)
+            objective_sum += l1_pen
+        elif mode == MODE_SCALED:
+            for j in range(n_params):
+                if aw != NULL:
+                    avgp[j] = <floating> ((aw[j] + A * w[j]) / B)
+                if s != 1.0:
+                    w[j] = <floating> (s * w[j])
+
+    free(dz); free(lossr); free(bad); free(norms); free(aw); free(g)
+    free(ub); free(wp); free(wup); free(last)
+    counters[0] = t
+    counters[1] = u
+    result[0] = status
+    result[1] = done
+    result[2] = loss_sum
+    result[3] = loss_sum + objective_sum
+    result[4] = weight_sum
+    result[5] = eta if done > 0 else learning_rate_at(&st, t)
+
+
+def csr_first_bad_index(const csr_index[::1] indices, const csr_index[::1] indptr,
+                        Py_ssize_t n_features):
+    """One pass over a CSR structure (indptr already checked): (kind, position) of the first
+    stored entry whose column index is negative (1), >= n_features (2), not above the
+    previous one of its row (3: unsorted, 4: duplicate), or (0, -1) when all are valid.
+    Used by fastsgd._validation.check_csr, which words the error."""
+    cdef Py_ssize_t i, p, n = indptr.shape[0] - 1, bad_at = -1
+    cdef long long j, prev
+    cdef int kind = 0
+    with nogil:
+        for i in range(n):
+            prev = -1
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                if j < 0:
+                    kind = 1
+                elif j >= n_features:
+                    kind = 2
+                elif j <= prev:
+                    kind = 4 if j == prev else 3
+                else:
+                    prev = j
+                    continue
+                bad_at = p
+                break
+            if kind:
+                break
+    return kind, bad_at

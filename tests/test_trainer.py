@@ -76,10 +76,12 @@ def test_no_budget_and_optimal_without_alpha():
         LinearTrainer(learning_rate="optimal", alpha=0.0).fit(X, y)
 
 
-def test_sparse_input_gets_a_clear_message():
+def test_sparse_input_is_accepted():
+    # issue 6: CSR input trains the same model as dense (tests/test_sparse.py has the rest)
     X, y = make_regression(20)
-    with pytest.raises(TypeError, match="sparse"):
-        LinearTrainer().fit(sp.csr_matrix(X), y)
+    a = LinearTrainer(random_state=0, tol=None, max_iter=2).fit(sp.csr_matrix(X), y)
+    b = LinearTrainer(random_state=0, tol=None, max_iter=2).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
 
 
 def test_feature_count_mismatch_on_partial_fit():
