@@ -55,7 +55,7 @@ def _throughput(plt, records, results, task, path):
             points.sort()
             xs, ys = zip(*points)
             style = "-" if t == threads[0] else "--" if t == threads[-1] else ":"
-            ax.plot(xs, ys, style, marker="o", ms=3, color=STYLE.get(system, "k"),
+            ax.plot(xs, ys, style, marker="o", ms=3 if len(xs) > 1 else 7, color=STYLE.get(system, "k"),
                     label=f"{system}, {t} thr")
         itemsize = 4 if dtype == "float32" else 8
         for t in threads:

@@ -148,10 +148,14 @@ def run_time_to_accuracy(systems, settings, threads, repeats):
             "target": 0.89, "runs": runs, "best": best}
 
 
-def run(argv=None):
-    """Run the benchmark; returns the results dict (also written to --out)."""
+def run(argv=None, settings=None):
+    """Run the benchmark; returns the results dict (also written to --out).
+
+    `settings` (a grid.Settings) replaces the quick/full profile: tests use a tiny one.
+    """
     args = parse_args([] if argv is None else argv)
-    settings = dataclasses.replace(QUICK if args.quick else FULL)
+    profile = "custom" if settings is not None else "quick" if args.quick else "full"
+    settings = dataclasses.replace(settings or (QUICK if args.quick else FULL))
     if args.repeats is not None:
         settings.repeats = max(1, args.repeats)
     if args.epochs is not None:
@@ -173,7 +177,7 @@ def run(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
 
-    log(f"fastsgd bench ({'quick' if args.quick else 'full'}): threads {thread_counts}, "
+    log(f"fastsgd bench ({profile}): threads {thread_counts}, "
         f"{settings.repeats} repeats, {settings.epochs} epochs; results to {out}/")
     machine = describe_machine()
     log(f"machine: {machine['cpu_model']}, {machine['logical_cpus']} logical CPUs")
@@ -190,7 +194,7 @@ def run(argv=None):
 
     results = {
         "command": "fastsgd bench " + " ".join(argv or []),
-        "profile": "quick" if args.quick else "full",
+        "profile": profile,
         "created": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": machine,
         "limits": limits,
