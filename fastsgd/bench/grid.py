@@ -60,7 +60,9 @@ FULL = Settings(
     unshuffled_batch_sizes=(1, 32, 512, 2048, "N"),
     bandwidth_bytes=256 * 2**20, gemm_size=2048,
     tta_batch_sizes=(1, 8, 32, 128, 512, 2048, "N"),
-    tta_etas={"default": (0.03, 0.1, 0.3), "sklearn": (None, 0.003, 0.01, 0.03)},
+    # larger batches need larger rates: each batch size tries them all (None = sklearn's
+    # default 'optimal' schedule)
+    tta_etas={"default": (0.01, 0.03, 0.1, 0.3, 1.0), "sklearn": (None, 0.001, 0.003, 0.01, 0.03)},
     tta_max_epochs=30, tta_time_budget=4.0,
 )
 
@@ -73,8 +75,8 @@ QUICK = Settings(
     epochs=2, repeats=2, time_budget=0.1,
     unshuffled_batch_sizes=(512, "N"),
     bandwidth_bytes=128 * 2**20, gemm_size=1024,
-    tta_batch_sizes=(1, 32, 256),
-    tta_etas={"default": (0.1,), "sklearn": (0.01,)},
+    tta_batch_sizes=(8, 32, 128),
+    tta_etas={"default": (0.1, 0.3), "sklearn": (0.01,)},
     tta_max_epochs=10, tta_time_budget=1.5,
 )
 
