@@ -5,39 +5,12 @@ whole grid. FASTSGD_DATA points at the real-data folder (MNIST); tests that need
 without it. The grid, datasets and systems come from `fastsgd.bench`, shared with
 `fastsgd bench`; a new storage kind (sparse) is one more entry in `fastsgd.bench.data.MAKERS`.
 """
-import os
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if any((ROOT / "fastsgd").glob("_linear*")) and str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))   # an in-place build (`setup.py build_ext --inplace`)
+from fastsgd.bench.data import make_dataset, mnist_split
 
-from fastsgd._threads import available_cpus  # noqa: E402
-from fastsgd.bench.data import MAKERS, make_dataset, mnist_split  # noqa: E402
-
-FULL = os.environ.get("FASTSGD_BENCH_FULL", "") not in ("", "0")
-
-
-def thread_counts():
-    return sorted({1, 2, available_cpus()}) if FULL else sorted({1, available_cpus()})
-
-
-# the throughput grid: FULL is the issue's; the default keeps to a couple of minutes
-GRID = {
-    "task": ["binary", "softmax", "regression"],
-    "kind": sorted(MAKERS),
-    "n_features": [100, 784],
-    "dtype": ["float32", "float64"],
-    "batch_size": [1, 8, 32, 128, 512, 2048, "N"] if FULL else [1, 32, 512, "N"],
-    "threads": thread_counts(),
-    "system": ["fastsgd", "numpy", "torch", "sklearn"] if FULL else ["fastsgd"],
-}
-N_SAMPLES = {100: 160_000, 784: 20_000}    # data well beyond a 32 MiB last-level cache
-ROUNDS = 5 if FULL else 3
+from .settings import FULL, N_SAMPLES, thread_counts
 
 
 def pytest_report_header(config):

@@ -5,7 +5,7 @@ import pytest
 
 from fastsgd.bench.memory import fit_memory
 
-from conftest import FULL
+from .settings import FULL
 
 BATCH_SIZES = [1, 8, 32, 128, 512, 2048, "N"] if FULL else [1, 512, "N"]
 SYSTEMS = ["fastsgd", "numpy", "torch"] if FULL else ["fastsgd"]

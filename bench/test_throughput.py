@@ -8,7 +8,7 @@ import pytest
 
 from fastsgd.bench.systems import ALL_SYSTEMS
 
-from conftest import GRID, ROUNDS
+from .settings import GRID, ROUNDS
 
 SYSTEMS = {s.name: s for s in ALL_SYSTEMS}
 

@@ -8,7 +8,7 @@ import pytest
 
 from fastsgd.bench.systems import FastSGD, NumpyLoop, TorchLoop
 
-from conftest import FULL
+from .settings import FULL
 
 TARGET = 0.89
 ETA = {1: 0.03, 8: 0.1, 32: 0.3, 128: 1.0, 512: 1.0, 2048: 1.0}
