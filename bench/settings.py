@@ -21,5 +21,5 @@ GRID = {
     "threads": thread_counts(),
     "system": ["fastsgd", "numpy", "torch", "sklearn"] if FULL else ["fastsgd"],
 }
-N_SAMPLES = {100: 160_000, 784: 20_000}    # data well beyond a 32 MiB last-level cache
+N_SAMPLES = {100: 100_000, 784: 20_000}    # data well beyond a 32 MiB last-level cache
 ROUNDS = 5 if FULL else 3

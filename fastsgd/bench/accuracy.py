@@ -34,15 +34,20 @@ def _run(system, train, X_test, y_test, *, batch_size, eta, threads, target, max
             "best_accuracy": max(accuracies) if accuracies else None}
 
 
+def _accuracy(value):
+    return "no epoch finished" if value is None else f"best accuracy {value:.3f}"
+
+
 def time_to_accuracy(systems, train, X_test, y_test, *, batch_sizes, etas, threads,
                      target=0.89, max_epochs=30, time_budget=5.0, repeats=3, progress=print):
     """Returns (runs, best): every (system, batch size, eta) run, and per system its best
     configuration re-timed `repeats` times (median seconds)."""
     runs = []
     for system in systems:
-        for batch_size in batch_sizes:
-            if not system.supports(train, batch_size):
-                continue
+        sizes = [b for b in batch_sizes if system.supports(train, b)]
+        if not sizes and system.supports(train, 1):
+            sizes = [1]                  # per-sample peers (scikit-learn's SGD) run at B = 1
+        for batch_size in sizes:
             best_here = None
             for eta in etas.get(system.name, etas["default"]):
                 budget = time_budget if best_here is None else min(time_budget, best_here)
@@ -54,7 +59,7 @@ def time_to_accuracy(systems, train, X_test, y_test, *, batch_sizes, etas, threa
                     best_here = min(best_here or np.inf, record["seconds"])
                 shown = (f"{record['seconds']:.3f} s ({record['epochs']:.3g} epochs)"
                          if record["reached"] else
-                         f"not reached (best acc {record['best_accuracy'] or 0:.3f} in "
+                         f"not reached ({_accuracy(record['best_accuracy'])} in "
                          f"{record['seconds_run']:.2f} s, {record['epochs']:.3g} epochs)")
                 progress(f"  time-to-{target}: {system.name:11s} B={batch_size:<5d} "
                          f"eta={eta!s:7s} {shown}")

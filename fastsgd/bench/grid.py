@@ -55,15 +55,15 @@ FULL = Settings(
     features=(100, 784),
     dtypes=("float32", "float64"),
     batch_sizes=(1, 8, 32, 128, 512, 2048, "N"),
-    n_samples={100: 160_000, 784: 20_000},
-    epochs=3, repeats=3, time_budget=0.5,
+    n_samples={100: 100_000, 784: 20_000},
+    epochs=2, repeats=3, time_budget=0.3,
     unshuffled_batch_sizes=(1, 32, 512, 2048, "N"),
     bandwidth_bytes=256 * 2**20, gemm_size=2048,
     tta_batch_sizes=(1, 8, 32, 128, 512, 2048, "N"),
     # larger batches need larger rates: each batch size tries them all (None = sklearn's
     # default 'optimal' schedule)
     tta_etas={"default": (0.01, 0.03, 0.1, 0.3, 1.0), "sklearn": (None, 0.001, 0.003, 0.01, 0.03)},
-    tta_max_epochs=30, tta_time_budget=4.0,
+    tta_max_epochs=30, tta_time_budget=3.0,
 )
 
 QUICK = Settings(

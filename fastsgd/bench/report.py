@@ -139,8 +139,9 @@ def targets(results):
     if tta:
         best = {b["system"]: b for b in tta["best"]}
         mine = best.get("fastsgd", {}).get("seconds_median")
+        tried = {r["system"] for r in tta["runs"]}
         for peer, rec in best.items():
-            if peer == "fastsgd":
+            if peer == "fastsgd" or peer not in tried:
                 continue
             theirs = rec["seconds_median"]
             value = None
@@ -148,8 +149,9 @@ def targets(results):
                 value = theirs / mine
             elif mine is not None:
                 value = float("inf")   # the peer never reached the target
+            never = " (the peer never reached it)" if theirs is None else ""
             out.append(_target(f"MNIST time to {tta['target']}: {peer} best / fastsgd best "
-                               f"({tta['threads']} threads)", value, 1.0))
+                               f"({tta['threads']} threads){never}", value, 1.0))
     return out
 
 
