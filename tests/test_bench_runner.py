@@ -65,3 +65,33 @@ def test_time_to_accuracy_plumbing(tmp_path):
     assert {r["system"] for r in tta["runs"]} == {"fastsgd", "numpy"}
     assert (tmp_path / "time_to_accuracy.csv").is_file()
     assert any("MNIST" in t["name"] for t in results["targets"])
+
+
+def _record(system, task, batch_size, threads, rate, dtype="float32", shuffle=True):
+    return {"system": system, "task": task, "kind": "dense", "n_samples": 1000,
+            "n_features": 784, "dtype": dtype, "batch_size": batch_size,
+            "batch_label": "N" if batch_size == 1000 else str(batch_size), "threads": threads,
+            "shuffle": shuffle, "samples_per_s": rate, "roofline_fraction": rate / 1e7}
+
+
+def test_targets_are_ratios_of_the_right_records():
+    records = [_record("fastsgd", "binary", 1, 1, 3e6, "float64"),
+               _record("sklearn", "binary", 1, 1, 1e6, "float64"),
+               _record("fastsgd", "binary", 32, 1, 4e6), _record("numpy", "binary", 32, 1, 1e6),
+               _record("sklearn", "binary", 1, 1, 2e6),
+               _record("fastsgd", "binary", 1000, 1, 5e6),
+               _record("fastsgd", "binary", 1000, 2, 8e6),
+               _record("fastsgd", "binary", 1000, 1, 2e6, shuffle=False)]
+    items = {t["name"]: t for t in report.targets({"throughput": records})}
+    b1 = items["B=1 binary log_loss d=784 float64 1 thread: fastsgd / sklearn"]
+    assert b1["value"] == pytest.approx(3.0) and b1["status"] == "ok"
+    b32 = items["B=32 binary d=784 float32 1 thread: fastsgd / numpy"]
+    assert b32["value"] == pytest.approx(4.0)
+    per_sample = items["B=32 binary d=784 float32 1 thread: fastsgd / sklearn (per-sample, B=1)"]
+    assert per_sample["value"] == pytest.approx(2.0) and per_sample["status"] == "MISSED"
+    assert items["B=N binary d=784 float32: fastsgd 2 threads / 1 thread"]["value"] == \
+        pytest.approx(1.6)
+    roof = items["B=N binary d=784 float32 1 thread unshuffled: fastsgd % of roofline"]
+    assert roof["value"] == pytest.approx(20.0)
+    torch = items["B=32 binary d=784 float32 1 thread: fastsgd / torch"]
+    assert torch["value"] is None and torch["status"] == "not measured"

@@ -61,7 +61,20 @@ def describe_machine():
     except (ValueError, OSError, AttributeError):
         pass
     info["config"] = config_info()
+    info["fastsgd_source"] = _source_revision()
     return info
+
+
+def _source_revision():
+    """`git describe` of the checkout this fastsgd was imported from, when it is one."""
+    import subprocess
+    from pathlib import Path
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, timeout=5, cwd=Path(__file__).resolve().parents[2])
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
 
 
 def _parallel(fn, arrays, threads):

@@ -142,7 +142,7 @@ class SklearnSGD(System):
         with threadpool_limits(limits=threads, user_api="blas"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             watch.restart()
-            if on_epoch is None and time_budget is None:
+            if on_epoch is None:   # compiled epochs: the time budget is not needed
                 model.fit(dataset.X, y)
                 done = epochs
             else:  # one epoch per partial_fit call, so that we can look in between
@@ -224,7 +224,7 @@ class NumpyLoop(System):
         rng = np.random.default_rng(seed)
         watch = Stopwatch()
         samples, epochs_run = 0, 0.0
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with threadpool_limits(limits=threads, user_api="blas"), np.errstate(over="ignore"):
             watch.restart()
             for _ in range(epochs):
                 order = rng.permutation(n) if shuffle else None
