@@ -88,13 +88,18 @@ def _speedup(plt, records, path):
         for r in records:
             if r["task"] == task and r["n_features"] == d and r["dtype"] == "float32":
                 rates[(r["system"], r["batch_label"])][r["threads"]] = r["samples_per_s"]
+        labels = sorted({label for _, label in rates}, key=lambda b: (b == "N", len(b), b))
+        markers = dict(zip(labels, "os^vDPX*"))
+        top = 1
         for (system, label), by_threads in sorted(rates.items()):
             if 1 not in by_threads or len(by_threads) < 2:
                 continue
             ts = sorted(by_threads)
-            ax.plot(ts, [by_threads[t] / by_threads[1] for t in ts], marker="o", ms=3,
-                    color=STYLE.get(system, "k"), alpha=0.4 + 0.6 * (system == "fastsgd"),
+            top = max(top, ts[-1])
+            ax.plot(ts, [by_threads[t] / by_threads[1] for t in ts], marker=markers[label],
+                    ms=4, color=STYLE.get(system, "k"), alpha=0.35 + 0.65 * (system == "fastsgd"),
                     label=f"{system} B={label}")
+        ax.plot([1, top], [1, top], color="gray", lw=0.8, ls=":", label="ideal")
         ax.axhline(1.0, color="gray", lw=0.8)
         ax.set_xlabel("threads")
         ax.set_ylabel("samples/s over 1 thread")
