@@ -9,6 +9,19 @@ __all__ = ["check_features", "check_csr", "check_target", "check_sample_weight",
            "check_number", "check_batch_size", "check_budget"]
 
 
+def all_finite(a):
+    """True when every value of the float array `a` is finite, without an N x d temporary:
+    a sum is NaN/inf whenever a value is (one pass at memory speed); only when the sum is not
+    finite (a bad value, or an overflow of huge finite ones) are the values checked in
+    chunks."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(a)):
+            return True
+    flat = a.reshape(-1)
+    step = 1 << 20
+    return all(np.isfinite(flat[i:i + step]).all() for i in range(0, flat.size, step))
+
+
 def _first_nonfinite(a):
     bad = np.argwhere(~np.isfinite(a))[0]
     return ", ".join(str(int(i)) for i in bad)
@@ -45,7 +58,7 @@ def check_features(X, name="X", dtype=None, n_features=None):
     if dtype is None:
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     X = np.ascontiguousarray(X, dtype=dtype)
-    if not np.isfinite(X).all():
+    if not all_finite(X):
         raise ValueError(f"{name} contains NaN or infinity (first at index "
                          f"[{_first_nonfinite(X)}]); clean or impute the data first.")
     return X
@@ -134,7 +147,7 @@ def check_csr(X, name="X", dtype=None, n_features=None):
     if dtype is None:
         dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
     dtype = np.dtype(dtype)
-    if nnz and not np.isfinite(data[:nnz]).all():
+    if nnz and not all_finite(data[:nnz]):
         pos = int(np.argmax(~np.isfinite(data[:nnz])))
         raise ValueError(f"{name} contains NaN or infinity (row {_row_of(indptr, pos)}, "
                          f"column {indices[pos]}); clean or impute the data first.")

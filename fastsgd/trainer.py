@@ -444,6 +444,7 @@ class LinearTrainer:
                 if max_updates is not None and self.n_updates_ - updates_at_start >= max_updates:
                     self.stop_reason_ = "max_updates"
                     break
+                start_time = time.perf_counter()
                 order = self._rng.permutation(n) if self.shuffle else np.arange(n)
                 n_batches = ipe
                 if max_updates is not None:
@@ -452,7 +453,6 @@ class LinearTrainer:
                 epochs_this_call += 1
                 sums = np.zeros(3)  # loss, objective, weight
                 samples_at_start = self.samples_seen_
-                start_time = time.perf_counter()
                 first = 0
                 while first < n_batches:
                     count = min(batches_per_block, n_batches - first)
