@@ -27,13 +27,14 @@ def _first_nonfinite(a):
     return ", ".join(str(int(i)) for i in bad)
 
 
-def check_features(X, name="X", dtype=None, n_features=None):
+def check_features(X, name="X", dtype=None, n_features=None, canonicalize=False):
     """Return X as a C-contiguous float32/float64 2-D array (no copy when it already is one;
-    a memory-mapped array stays memory-mapped)."""
+    a memory-mapped array stays memory-mapped), or a validated CSR matrix (see check_csr)."""
     if X is None:
         raise ValueError(f"{name} is None; expected a 2-D array of shape (n_samples, n_features).")
     if sp.issparse(X):
-        return check_csr(X, name=name, dtype=dtype, n_features=n_features)
+        return check_csr(X, name=name, dtype=dtype, n_features=n_features,
+                         canonicalize=canonicalize)
     X = np.asarray(X)
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} holds complex numbers.")
@@ -69,7 +70,7 @@ def _row_of(indptr, position):
     return int(np.searchsorted(indptr, position, side="right")) - 1
 
 
-def check_csr(X, name="X", dtype=None, n_features=None):
+def check_csr(X, name="X", dtype=None, n_features=None, canonicalize=False):
     """Return a validated CSR matrix for the sparse kernel.
 
     Any ``scipy.sparse`` matrix or array is accepted; formats other than CSR are converted
@@ -83,6 +84,9 @@ def check_csr(X, name="X", dtype=None, n_features=None):
     non-decreasing, end past the stored entries), column indices that are negative, >=
     n_features, unsorted or duplicated within a row (no silent canonicalization: call
     ``X.sum_duplicates()`` / ``X.sort_indices()`` first), and NaN or infinite values.
+    With ``canonicalize=True`` (what the estimators pass, since e.g. TfidfVectorizer emits
+    unsorted indices) a copy with sorted indices and summed duplicates (scipy's meaning of a
+    duplicate) is made instead of the unsorted/duplicate error.
     """
     if len(X.shape) != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}.")
@@ -136,6 +140,10 @@ def check_csr(X, name="X", dtype=None, n_features=None):
         if kind == 2:
             raise ValueError(f"{name} (CSR): column index {col} in row {row} is out of range "
                              f"for {n_cols} features.")
+        if canonicalize:
+            X = X.copy()
+            X.sum_duplicates()
+            return check_csr(X, name=name, dtype=dtype, n_features=n_features)
         what = "duplicate" if kind == 4 else "unsorted"
         raise ValueError(
             f"{name} (CSR): {what} column indices in row {row} (column {indices[pos - 1]} "

@@ -207,7 +207,9 @@ class _BaseSGD(BaseEstimator):
     def _check_X(self, X, reset, y="no_validation"):
         """fastsgd's conversion (C-contiguous float32/float64, 2-D, finite), then feature
         names and count, and y given, by scikit-learn's rules and messages."""
-        converted = check_features(X)
+        # CSR with unsorted or duplicate indices (TfidfVectorizer's output) is canonicalized
+        # on a copy, as users of scikit-learn expect; the low-level trainer refuses it
+        converted = check_features(X, canonicalize=True)
         validate_data(self, X, y, reset=reset, skip_check_array=True)
         return converted
 

@@ -320,3 +320,29 @@ def test_stateful_optimizers_match_dense(optimizer, batch_size, penalty):
     assert sparse_state["step"] == dense_state["step"]
     np.testing.assert_allclose(sparse_state["coef"], dense_state["coef"], rtol=1e-10,
                                atol=1e-13)
+
+
+def test_estimators_canonicalize_unsorted_and_duplicate_csr():
+    """TfidfVectorizer emits unsorted indices: the estimators accept them (a sorted copy,
+    duplicates summed as scipy means them) and learn what the dense matrix gives."""
+    from fastsgd import SGDClassifier
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(40, 6)) * (rng.random((40, 6)) < 0.5)
+    y = (dense[:, 0] > 0).astype(int)
+    canonical = sp.csr_matrix(dense)
+    data, indices, indptr = [], [], [0]
+    for i in range(40):  # reverse each row and split every value into two duplicates
+        lo, hi = canonical.indptr[i], canonical.indptr[i + 1]
+        for v, j in zip(canonical.data[lo:hi][::-1], canonical.indices[lo:hi][::-1]):
+            data += [v / 2, v / 2]
+            indices += [j, j]
+        indptr.append(len(data))
+    messy = sp.csr_matrix((np.array(data), np.array(indices), np.array(indptr)), shape=(40, 6))
+    assert not messy.has_sorted_indices
+    with pytest.raises(ValueError, match="(unsorted|duplicate) column indices"):
+        LinearTrainer("log_loss").fit(messy, y)
+    params = dict(batch_size=4, max_iter=3, tol=None, random_state=0)
+    a = SGDClassifier(**params).fit(messy, y)
+    b = SGDClassifier(**params).fit(dense, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-14)
+    assert not messy.has_sorted_indices  # the user's matrix is left as it was
