@@ -64,7 +64,7 @@ cdef enum:
     CHUNK_ROWS = 16          # rows per partial gradient (the unit of parallel work)
     MAX_CHUNKS = 64          # caps scratch memory at MAX_CHUNKS partial gradients
     UPDATE_BLOCK = 1024      # parameters per parallel update task
-    MIN_PARALLEL_WORK = 32768  # rows * parameters below which one thread is faster
+    MIN_PARALLEL_WORK = 131072  # rows * parameters below which one thread is faster (bench)
     GEMM_ROWS = 64           # rows gathered per GEMM: the block stays in L2
 
 
