@@ -326,6 +326,21 @@ cdef void update_block(floating* w, floating* avg, double* q,
     norms[1] = ab
 
 
+cdef inline double intercept_step(double b, double gsum, Py_ssize_t k, Py_ssize_t n_out,
+                                  double inv_rows, double eta, double clip_coef,
+                                  const Settings* st, const OptStep* kb,
+                                  double* sb) noexcept nogil:
+    """The new intercept k from the batch's summed derivative `gsum`: plain SGD (never
+    penalized) or the optimizer, after the same clipping as the weights."""
+    cdef double g
+    if st.optim.code == PLAIN_SGD and st.optim.clip_value <= 0.0 and st.optim.clip_norm <= 0.0:
+        return b - eta * inv_rows * gsum * st.intercept_decay
+    g = clip_grad(inv_rows * gsum, st.optim.clip_value) * clip_coef
+    if st.optim.code == PLAIN_SGD:
+        return b - eta * g * st.intercept_decay
+    return optim_update(&st.optim, kb, b, g, sb + k, n_out)
+
+
 cdef inline double penalty_value(const Settings* st, double sq, double ab) noexcept nogil:
     """The penalty in the reported objective: alpha (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1)."""
     return 0.5 * st.l2_strength * sq + st.l1_strength * ab
@@ -550,17 +565,8 @@ def train_dense_block(
                         gb = 0.0
                         for c in range(n_reduced):
                             gb += partial_b[c * n_out + k]
-                        if plain and not clipping:
-                            intercept[k] = <floating> (
-                                intercept[k] - eta * inv_rows * gb * st.intercept_decay)
-                        else:
-                            gbk = clip_grad(inv_rows * gb, st.optim.clip_value) * clip_coef
-                            if plain:
-                                intercept[k] = <floating> (
-                                    intercept[k] - eta * gbk * st.intercept_decay)
-                            else:
-                                intercept[k] = <floating> optim_update(
-                                    &st.optim, &kb, intercept[k], gbk, sb + k, n_out)
+                        intercept[k] = <floating> intercept_step(
+                            intercept[k], gb, k, n_out, inv_rows, eta, clip_coef, &st, &kb, sb)
             if use_avg and avg_weight > 0.0:
                 for k in range(n_out):
                     avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
@@ -1064,17 +1070,8 @@ def train_csr_block(
                     gb = 0.0
                     for r in range(rows):
                         gb += dz[r * n_out + k]
-                    if plain and not clipping:
-                        intercept[k] = <floating> (
-                            intercept[k] - eta * inv_rows * gb * st.intercept_decay)
-                    else:
-                        gbk = clip_grad(inv_rows * gb, st.optim.clip_value) * clip_coef
-                        if plain:
-                            intercept[k] = <floating> (
-                                intercept[k] - eta * gbk * st.intercept_decay)
-                        else:
-                            intercept[k] = <floating> optim_update(
-                                &st.optim, &kb, intercept[k], gbk, sb + k, n_out)
+                    intercept[k] = <floating> intercept_step(
+                        intercept[k], gb, k, n_out, inv_rows, eta, clip_coef, &st, &kb, sb)
             if use_avg and avg_weight > 0.0:
                 for k in range(n_out):
                     avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
