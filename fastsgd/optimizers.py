@@ -32,6 +32,8 @@ import numbers
 
 import numpy as np
 
+from ._params import ConfigObject
+
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "OPTIMIZERS",
            "get_optimizer"]
 
@@ -67,7 +69,7 @@ def _clip(value, name, owner):
     return _real(value, name, owner, low=0, include_low=False)
 
 
-class Optimizer:
+class Optimizer(ConfigObject):
     """Base class: hyperparameters, validation, and the kernel's view of them."""
 
     name = None
@@ -79,16 +81,6 @@ class Optimizer:
 
     def get_params(self):
         return {p: getattr(self, p) for p in (*self._params, "clip_value", "clip_norm")}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_params() == other.get_params()
-
-    def __hash__(self):
-        return hash((type(self).__name__, tuple(self.get_params().items())))
 
     def validate(self):
         """Check every hyperparameter; raise TypeError/ValueError naming it."""

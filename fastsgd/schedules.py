@@ -47,6 +47,8 @@ import numbers
 
 import numpy as np
 
+from ._params import ConfigObject
+
 __all__ = ["Schedule", "Constant", "Optimal", "InvScaling", "Adaptive", "Step", "MultiStep",
            "Exponential", "Cosine", "ReduceOnPlateau", "SCHEDULES", "get_schedule",
            "optimal_init"]
@@ -84,7 +86,7 @@ def _int(value, name, owner, low):
     return int(value)
 
 
-class Schedule:
+class Schedule(ConfigObject):
     """Base class. `code` is the kernel's Schedule; `rate` is the Python twin of the kernel's
     closed form."""
 
@@ -92,18 +94,6 @@ class Schedule:
     name = None
     _params = ()
 
-    def get_params(self):
-        return {p: getattr(self, p) for p in self._params}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_params() == other.get_params()
-
-    def __hash__(self):
-        return hash((type(self).__name__, repr(self)))
 
     def validate(self):
         return self

@@ -341,6 +341,21 @@ cdef inline double intercept_step(double b, double gsum, Py_ssize_t k, Py_ssize_
     return optim_update(&st.optim, kb, b, g, sb + k, n_out)
 
 
+cdef inline bint close_update(floating* intercept, floating* avg_intercept, Py_ssize_t n_out,
+                              double avg_weight, double* counters, Py_ssize_t rows,
+                              double opt_step, double sq) noexcept nogil:
+    """What every update ends with: the intercept's ASGD average and the counters (updates,
+    samples, optimizer steps). False when the weights stopped being finite."""
+    cdef Py_ssize_t k
+    if avg_weight > 0.0:
+        for k in range(n_out):
+            avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
+    counters[2] += 1.0
+    counters[3] += rows
+    counters[4] = opt_step
+    return isfinite(sq) and isfinite(intercept[0])
+
+
 cdef inline double penalty_value(const Settings* st, double sq, double ab) noexcept nogil:
     """The penalty in the reported objective: alpha (0.5 (1 - l1_ratio) |w|^2 + l1_ratio |w|_1)."""
     return 0.5 * st.l2_strength * sq + st.l1_strength * ab
@@ -395,6 +410,7 @@ def train_dense_block(
     cdef int status = OK
     cdef floating* w = &coef[0, 0]
     cdef floating* avg = &avg_coef[0, 0] if use_avg else NULL
+    cdef floating* avg_ip = &avg_intercept[0] if use_avg else NULL
     cdef double* q = &l1_applied[0, 0] if use_l1 else NULL
     cdef double* partial = NULL
     cdef double* partial_b = NULL
@@ -567,15 +583,10 @@ def train_dense_block(
                             gb += partial_b[c * n_out + k]
                         intercept[k] = <floating> intercept_step(
                             intercept[k], gb, k, n_out, inv_rows, eta, clip_coef, &st, &kb, sb)
-            if use_avg and avg_weight > 0.0:
-                for k in range(n_out):
-                    avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
             t += 1.0
             done += 1
-            counters[2] += 1.0
-            counters[3] += rows
-            counters[4] = opt_step
-            if not isfinite(sq) or not isfinite(intercept[0]):
+            if not close_update(&intercept[0], avg_ip, n_out, avg_weight, &counters[0], rows,
+                                opt_step, sq):
                 status = NONFINITE
                 break
 
@@ -798,6 +809,7 @@ def train_csr_block(
     cdef int status = OK
     cdef floating* w = &coef[0, 0]
     cdef floating* avgp = &avg_coef[0, 0] if use_avg else NULL
+    cdef floating* avg_ip = &avg_intercept[0] if use_avg else NULL
     cdef double* q = &l1_applied[0, 0] if use_l1 else NULL
     cdef const floating* xd = &data[0] if data.shape[0] > 0 else NULL
     cdef const csr_index* xi = &indices[0] if indices.shape[0] > 0 else NULL
@@ -1072,15 +1084,10 @@ def train_csr_block(
                         gb += dz[r * n_out + k]
                     intercept[k] = <floating> intercept_step(
                         intercept[k], gb, k, n_out, inv_rows, eta, clip_coef, &st, &kb, sb)
-            if use_avg and avg_weight > 0.0:
-                for k in range(n_out):
-                    avg_intercept[k] += (intercept[k] - avg_intercept[k]) * avg_weight
             t += 1.0
             done += 1
-            counters[2] += 1.0
-            counters[3] += rows
-            counters[4] = opt_step
-            if not isfinite(sq) or not isfinite(intercept[0]):
+            if not close_update(&intercept[0], avg_ip, n_out, avg_weight, &counters[0], rows,
+                                opt_step, sq):
                 status = NONFINITE
                 break
 
